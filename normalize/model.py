@@ -1,0 +1,101 @@
+"""The one document model every extractor produces.
+
+HTML pages, DOCX files, plain text and PDF text layers all become a list of blocks in
+reading order: paragraphs and tables. A table is a set of cells placed on a logical
+grid (row, col, rowspan, colspan), so that merged header cells and merged data cells
+can be read by grid position rather than by their index in a row. Everything after
+extraction (table mapping, sections, checks) reads only this model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One printed cell. `row`/`col` are its top-left grid position."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(slots=True)
+class Table:
+    """A table as a logical grid. Cells never overlap; uncovered positions are empty."""
+
+    cells: list[Cell]
+    page: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return max((c.row + c.rowspan for c in self.cells), default=0)
+
+    @property
+    def n_cols(self) -> int:
+        return max((c.col + c.colspan for c in self.cells), default=0)
+
+    def grid(self) -> list[list[Cell | None]]:
+        """Rectangular grid; a merged cell appears (as the same object) in every position it covers."""
+        grid: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    grid[r][c] = cell
+        return grid
+
+    def rows(self) -> list[list[str]]:
+        """Plain text rows (merged text repeated), for display and debugging."""
+        return [[c.text if c else "" for c in row] for row in self.grid()]
+
+    @classmethod
+    def from_rows(cls, rows: list[list[str]], page: int | None = None) -> "Table":
+        """A table with no merged cells, from rows of cell texts (ragged rows allowed)."""
+        return cls(
+            [Cell(text, r, c) for r, row in enumerate(rows) for c, text in enumerate(row)],
+            page=page,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    text: str
+    page: int | None = None
+
+
+Block = Union[Paragraph, Table]
+
+
+@dataclass(slots=True)
+class Document:
+    """What an extractor read from one file."""
+
+    blocks: list[Block]
+    source_format: str
+    pages: int | None = None
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def paragraphs(self) -> Iterator[Paragraph]:
+        return (b for b in self.blocks if isinstance(b, Paragraph))
+
+    def tables(self) -> Iterator[Table]:
+        return (b for b in self.blocks if isinstance(b, Table))
+
+    @property
+    def text(self) -> str:
+        """Paragraph text in reading order, one paragraph a line (tables left out)."""
+        return "\n".join(p.text for p in self.paragraphs())
+
+
+class ExtractionError(Exception):
+    """A file that could not be read. `status` is the report status it leads to."""
+
+    def __init__(self, reason: str, status: str = "failed") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
