@@ -1,0 +1,134 @@
+"""The national format's cross-checks (SCHEMA.md), run on the facts as printed.
+
+A failed check is listed on the report, never "fixed": agencies do print tables that
+do not add up, and researchers need to see that rather than a corrected number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from normalize.labels import spec
+from normalize.record import Fact, Issue
+
+APPLICANT_COLUMNS = ["natural_person", "commercial_enterprise", "research_institution",
+                     "social_welfare_org", "legal_service_org", "other_org"]
+OUTCOME_ROWS = [
+    "granted", "partially_granted",
+    "withheld_state_secret", "withheld_prohibited_by_law", "withheld_security_stability",
+    "withheld_third_party_rights", "withheld_internal_affairs", "withheld_process_information",
+    "withheld_law_enforcement_files", "withheld_administrative_query",
+    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear_after_correction",
+    "not_processed_petition", "not_processed_duplicate", "not_processed_publication",
+    "not_processed_excessive", "not_processed_confirmation",
+    "other_handling",
+]
+
+CHECKS = {
+    "t3.balance": "table 3, each column: new_received + carried_over = total_processed + carried_forward",
+    "t3.outcomes": "table 3, each column: the outcome rows add up to total_processed",
+    "t3.applicants": "table 3, each row: the six applicant columns add up to total",
+    "t4.rows": "table 4, each row: upheld + corrected + other + pending = total",
+    "text.quote": "numbers quoted in the text agree with the tables",
+    "t3.missing_rows": "table 3 prints every row of its format version",
+    "t4.missing_cells": "table 4 prints all fifteen numbers",
+}
+
+
+def _eq(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-6
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+class _Cells:
+    def __init__(self, facts: list[Fact], table: str) -> None:
+        self.values = {(f.row_key, f.col_key): f.value for f in facts if f.table == table}
+        self.rows = {f.row_key for f in facts if f.table == table}
+
+    def get(self, row: str, col: str) -> float | None:
+        return self.values.get((row, col))
+
+
+def check_t3(facts: list[Fact], version: str | None) -> list[Issue]:
+    cells = _Cells(facts, "t3")
+    if not cells.rows:
+        return []
+    issues = []
+    expected = set(spec().t3.row_keys(version or "2019")) - {"other_handling"}
+    if "other_handling" not in cells.rows or version == "2021":
+        printed_other = cells.rows & {"other_overdue_correction", "other_unpaid_fee", "other_other"}
+        if not printed_other and "other_handling" in cells.rows:
+            expected -= {"other_overdue_correction", "other_unpaid_fee", "other_other"}
+    else:
+        expected -= {"other_overdue_correction", "other_unpaid_fee", "other_other"}
+    missing = sorted(expected - cells.rows)
+    if missing:
+        issues.append(Issue("t3.missing_rows", "error", f"table 3 lacks rows: {', '.join(missing)}"))
+
+    for col in APPLICANT_COLUMNS + ["total"]:
+        parts = [cells.get(r, col) for r in ("new_received", "carried_over", "total_processed", "carried_forward")]
+        if all(p is not None for p in parts) and not _eq(parts[0] + parts[1], parts[2] + parts[3]):
+            issues.append(Issue("t3.balance", "error",
+                                f"{col}: new_received {_fmt(parts[0])} + carried_over {_fmt(parts[1])} ≠ "
+                                f"total_processed {_fmt(parts[2])} + carried_forward {_fmt(parts[3])}"))
+        outcomes = [cells.get(r, col) for r in OUTCOME_ROWS if r in cells.rows]
+        total = cells.get("total_processed", col)
+        if total is not None and outcomes and all(v is not None for v in outcomes):
+            if not _eq(sum(outcomes), total):
+                issues.append(Issue("t3.outcomes", "error",
+                                    f"{col}: outcome rows add up to {_fmt(sum(outcomes))}, total_processed is {_fmt(total)}"))
+    for row in sorted(cells.rows):
+        parts = [cells.get(row, c) for c in APPLICANT_COLUMNS]
+        total = cells.get(row, "total")
+        if total is not None and all(p is not None for p in parts) and not _eq(sum(parts), total):
+            issues.append(Issue("t3.applicants", "error",
+                                f"{row}: applicant columns add up to {_fmt(sum(parts))}, total is {_fmt(total)}"))
+    return issues
+
+
+def check_t4(facts: list[Fact]) -> list[Issue]:
+    cells = _Cells(facts, "t4")
+    if not cells.rows:
+        return []
+    issues = []
+    for row in ("review", "litigation_direct", "litigation_after_review"):
+        parts = [cells.get(row, c) for c in ("upheld", "corrected", "other", "pending")]
+        total = cells.get(row, "total")
+        if total is not None and all(p is not None for p in parts) and not _eq(sum(parts), total):
+            issues.append(Issue("t4.rows", "error", f"{row}: outcomes add up to {_fmt(sum(parts))}, total is {_fmt(total)}"))
+    return issues
+
+
+# Sentences that quote table 3's totals, e.g. 共收到政府信息公开申请710件 / 新收申请653件.
+_QUOTES = [
+    (re.compile(r"(?:新收|收到|受理)[^，。；,;\d]{0,16}?(?:政府信息公开)?申请[^，。；,;\d]{0,6}?(\d+)\s*件"), "new_received"),
+    (re.compile(r"(?:共|累计)?(?:办结|答复)[^，。；,;\d]{0,16}?申请[^，。；,;\d]{0,6}?(\d+)\s*件"), "total_processed"),
+]
+
+
+def check_text(text: str, facts: list[Fact]) -> list[Issue]:
+    """Numbers quoted in the text against table 3. A warning only: texts may quote another scope."""
+    cells = _Cells(facts, "t3")
+    issues = []
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    for pattern, row in _QUOTES:
+        table_total = cells.get(row, "total")
+        if table_total is None:
+            continue
+        accepted = {table_total}
+        if row == "new_received" and cells.get("carried_over", "total") is not None:
+            accepted.add(table_total + cells.get("carried_over", "total"))
+        for m in pattern.finditer(compact):
+            quoted = float(m.group(1))
+            if not any(_eq(quoted, a) for a in accepted):
+                issues.append(Issue("text.quote", "warning",
+                                    f"the text says “{m.group(0)}”, table 3 {row} total is {_fmt(table_total)}"))
+    return issues
+
+
+def run(facts: list[Fact], version: str | None, text: str) -> list[Issue]:
+    return check_t3(facts, version) + check_t4(facts) + check_text(text, facts)

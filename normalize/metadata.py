@@ -1,0 +1,149 @@
+"""Who published a report, for which year, and when — read from its title and body.
+
+Never from a URL: real portals file a 2025 report under a column named 2020. Stored
+page text also loses digits next to dates (`自202011日起至20201231日止`), so every
+reading has a fallback and says when it had to use one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from normalize.record import Issue
+
+_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4",
+              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_REPORT = r"(?:政府)?信息公开(?:工作)?(?:年度)?(?:报告|年报)"
+_TITLE_YEAR_FIRST = re.compile(rf"^(?:关于)?(\d{{4}})\s*年度?\s*(.*?)\s*{_REPORT}")
+_TITLE_AGENCY_FIRST = re.compile(rf"^(?:关于)?(.*?)\s*(\d{{4}})\s*年度?\s*{_REPORT}")
+_IS_REPORT_TITLE = re.compile(_REPORT)
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DATE_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_BODY_YEAR = [
+    re.compile(r"统计期限(?:为|是)?自?\s*(\d{4})\s*年\s*1\s*月\s*1\s*日"),
+    re.compile(r"^\s*(\d{4})\s*年[，,]"),
+    re.compile(r"本报告.{0,30}?(\d{4})\s*年度?"),
+]
+
+AGENCY_KINDS = {
+    "general_office": ("人民政府办公厅", "人民政府办公室", "政府办公室", "政府办公厅", "管委会办公室", "党政办公室"),
+    "township": ("街道办事处", "镇人民政府", "乡人民政府", "街道", "镇政府", "乡政府"),
+    "government": ("人民政府", "区政府", "县政府", "市政府"),
+    "development_zone": ("管理委员会", "管委会", "新区", "开发区", "高新区", "示范区", "实验区"),
+}
+
+
+def _ascii_digits(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[〇○零一二三四五六七八九]{4}(?=\s*年)", lambda m: "".join(_CN_DIGITS[c] for c in m.group(0)), text)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", _ascii_digits(text))
+
+
+@dataclass(slots=True)
+class Meta:
+    title: str | None = None
+    year: int | None = None
+    agency_name: str | None = None
+    agency_kind: str | None = None
+    publish_date: date | None = None
+    looks_like_report: bool = False
+    issues: list[Issue] = field(default_factory=list)
+
+
+def find_title(candidates: list[str]) -> str | None:
+    """The first candidate that reads as an annual-report title; short leading lines are joined."""
+    for text in candidates:
+        if text and _IS_REPORT_TITLE.search(_compact(text)) and len(_compact(text)) <= 80:
+            return _compact(text)
+    return None
+
+
+def agency_kind(name: str | None) -> str | None:
+    if not name:
+        return None
+    for kind, endings in AGENCY_KINDS.items():
+        if any(name.endswith(e) for e in endings):
+            return kind
+    if re.search(r"(局|委员会|委|厅|办公室|办|中心|院|所|队|站|署|会)$", name):
+        return "department"
+    return None
+
+
+def _date(text: str) -> date | None:
+    for pattern in (_DATE, _DATE_ISO):
+        m = pattern.search(text)
+        if m:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+    return None
+
+
+def identify(title_candidates: list[str], paragraphs: list[str], *, publish_hint: date | None = None) -> Meta:
+    meta = Meta()
+    meta.title = find_title(title_candidates) or find_title(_leading_lines(paragraphs))
+    meta.looks_like_report = meta.title is not None
+    if meta.title:
+        if m := _TITLE_YEAR_FIRST.match(meta.title):
+            meta.year, meta.agency_name = int(m.group(1)), m.group(2) or None
+        elif m := _TITLE_AGENCY_FIRST.match(meta.title):
+            meta.agency_name, meta.year = m.group(1) or None, int(m.group(2))
+    if meta.year is None:
+        meta.year = _year_from_body(paragraphs)
+        if meta.year is not None:
+            meta.issues.append(Issue("meta.year_from_body", "warning", "the title gives no year; taken from the body"))
+    if meta.year is not None and not 2000 <= meta.year <= date.today().year + 1:
+        meta.issues.append(Issue("meta.year_implausible", "error", f"year {meta.year} is implausible; left empty"))
+        meta.year = None
+    if meta.year is None:
+        meta.issues.append(Issue("meta.year_missing", "error", "no report year in the title or the body"))
+    if meta.agency_name:
+        meta.agency_name = re.sub(r"^(?:关于|中共)", "", meta.agency_name).strip("《》“”\"' ")
+    if not meta.agency_name:
+        meta.agency_name = _agency_from_body(paragraphs)
+    if not meta.agency_name:
+        meta.issues.append(Issue("meta.agency_missing", "warning", "no agency name in the title or the body"))
+    meta.agency_kind = agency_kind(meta.agency_name)
+    meta.publish_date = _publish_date(paragraphs, meta.year) or publish_hint
+    return meta
+
+
+def _leading_lines(paragraphs: list[str]) -> list[str]:
+    """Titles are often printed over two short lines (agency / year + 年度报告)."""
+    lines = [p for p in paragraphs[:6] if p.strip()]
+    joined = ["".join(lines[i:i + n]) for n in (1, 2, 3) for i in range(len(lines))]
+    return joined
+
+
+def _year_from_body(paragraphs: list[str]) -> int | None:
+    for text in paragraphs[:15]:
+        compact = _compact(text)
+        for pattern in _BODY_YEAR:
+            if m := pattern.search(compact):
+                return int(m.group(1))
+    return None
+
+
+def _agency_from_body(paragraphs: list[str]) -> str | None:
+    for text in paragraphs[:10]:
+        if m := re.search(r"本报告由(.{2,30}?)(?:根据|依据|按照|编制)", _compact(text)):
+            return m.group(1)
+    return None
+
+
+def _publish_date(paragraphs: list[str], year: int | None) -> date | None:
+    """The signature date at the end of the report (a line that is only a date)."""
+    for text in reversed(paragraphs[-6:]):
+        compact = _compact(text)
+        if len(compact) <= 14:
+            found = _date(compact)
+            if found and (year is None or year <= found.year <= year + 1):
+                return found
+    return None

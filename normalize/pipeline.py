@@ -1,0 +1,181 @@
+"""The stages of normalization, in order: sniff → extract → identify → map → check → status.
+
+Each stage lives in its own module; this one only wires them and decides the report's
+status. Nothing here raises for bad input: whatever goes wrong becomes an issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+from normalize import checks, metadata, regions, sections, tables
+from normalize.extract import extract
+from normalize.model import Document, ExtractionError, Paragraph, Table
+from normalize.record import PARSER_VERSION, Issue, Record, Source, sha256
+from normalize.sniff import sniff
+
+log = logging.getLogger(__name__)
+
+
+def _version_from_year(year: int | None) -> str | None:
+    if year is None:
+        return None
+    return "pre2019" if year <= 2018 else ("2019" if year <= 2020 else "2021")
+
+
+def full_text(doc: Document) -> str:
+    """Paragraphs and tables in reading order; a table row is its cells joined by tabs."""
+    lines = []
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            lines.extend("\t".join(cell for cell in row) for row in block.rows())
+    return "\n".join(lines)
+
+
+def report_id(text: str, doc_sha: str) -> str:
+    """Stable across re-runs and re-downloads: the report's words, not the file's bytes.
+
+    Two files that print the same text (a re-rendered page, the same report found on two
+    portals) get the same id; a file with too little text falls back to its bytes' hash.
+    """
+    words = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    basis = "text:" + words if len(words) >= 200 else "bytes:" + doc_sha
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def _base_row(data: bytes, source: Source, fmt: str) -> dict:
+    doc_sha = sha256(data)
+    return {
+        "report_id": report_id("", doc_sha),
+        "year": None,
+        "format_version": None,
+        "agency_name": None,
+        "agency_kind": None,
+        "admin_code": None,
+        "province": None,
+        "city": None,
+        "county": None,
+        "portal": source.portal,
+        "title": source.title_hint,
+        "publish_date": source.publish_date_hint,
+        "source_url": source.source_url,
+        "document_url": source.document_url or source.source_url,
+        "source_format": fmt,
+        "doc_sha256": doc_sha,
+        "crawled_at": source.crawled_at,
+        "parser_version": PARSER_VERSION,
+        "status": "failed",
+        "issues": [],
+        "checks_failed": 0,
+        "other_sources": [],
+        "source_path": source.path,
+        "section_overview": None,
+        "section_problems": None,
+        "section_other": None,
+        "full_text": None,
+        "facts_count": 0,
+    }
+
+
+def _finish(row: dict, issues: list[Issue], facts: list) -> Record:
+    unique = list(dict.fromkeys((i.code, i.severity, i.message) for i in issues))
+    row["issues"] = [{"code": c, "severity": s, "message": m} for c, s, m in unique]
+    row["checks_failed"] = sum(1 for c, s, _ in unique if s == "error" and c.split(".")[0] in ("t2", "t3", "t4"))
+    row["facts_count"] = len(facts)
+    return Record(row, facts)
+
+
+def run(data: bytes, source: Source) -> Record:
+    fmt = sniff(data)
+    row = _base_row(data, source, fmt)
+    if fmt == "empty":
+        return _finish(row, [Issue("extract.empty", "error", "the file is empty (zero bytes)")], [])
+    try:
+        doc = extract(data, fmt)
+    except ExtractionError as exc:
+        row["status"] = exc.status
+        return _finish(row, [Issue(f"extract.{fmt}", "error", exc.reason)], [])
+    except Exception as exc:  # an extractor bug must not lose the report
+        log.exception("extractor for %s crashed on %s", fmt, source.path or source.document_url)
+        return _finish(row, [Issue("extract.crash", "error", f"the {fmt} extractor failed: {exc!r}")], [])
+    return _normalize_document(doc, row, source)
+
+
+def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
+    issues: list[Issue] = [Issue("extract.warning", "warning", w) for w in doc.warnings]
+    paragraphs = [p.text for p in doc.paragraphs()]
+    meta = metadata.identify([doc.title or "", source.title_hint or ""], paragraphs,
+                             publish_hint=source.publish_date_hint)
+    issues += meta.issues
+    text = full_text(doc)
+    parts = sections.split(doc)
+    row.update(
+        report_id=report_id(text, row["doc_sha256"]),
+        title=meta.title or doc.title or source.title_hint,
+        year=meta.year,
+        agency_name=meta.agency_name,
+        agency_kind=meta.agency_kind,
+        publish_date=meta.publish_date,
+        section_overview=parts.get("overview") or None,
+        section_problems=parts.get("problems") or None,
+        section_other=parts.get("other_matters") or None,
+        full_text=text,
+    )
+    if placement := regions.resolve(meta.agency_name):
+        row.update(admin_code=placement.admin_code, province=placement.province,
+                   city=placement.city, county=placement.county)
+    elif meta.agency_name:
+        issues.append(Issue("meta.region_unresolved", "warning", f"no region found for {meta.agency_name}"))
+
+    mapped, groups = tables.map_document(doc)
+    modern = bool(mapped.found & {"t3", "t4"})
+    year_version = _version_from_year(meta.year)
+    if not modern and (year_version == "pre2019" or (year_version is None and not mapped.found)):
+        version = "pre2019"
+        mapped = tables.Mapped()
+        tables.map_appendix(list(doc.tables()), mapped)
+    else:
+        version = _version_from_labels(mapped, year_version, issues)
+    issues += mapped.issues
+    facts = mapped.facts
+    row["format_version"] = version
+    issues += checks.run(facts, version, text)
+
+    if not meta.looks_like_report and not modern:
+        row["status"] = "not_a_report"
+        issues.append(Issue("meta.not_a_report", "error",
+                            "no annual-report title and no table 3 or 4: not a 政府信息公开工作年度报告"))
+    elif version == "pre2019":
+        row["status"] = "ok" if len(text) >= 200 else "partial"
+    else:
+        missing = [t for t in ("t2", "t3", "t4") if t not in mapped.found]
+        for t in missing:
+            issues.append(Issue(f"{t}.missing", "error", f"table {t[1]} was not found or could not be read"))
+        incomplete = any(i.code in ("t3.missing_rows", "t4.unreadable") for i in issues)
+        row["status"] = "partial" if missing or incomplete else "ok"
+    return _finish(row, issues, facts)
+
+
+def _version_from_labels(mapped: tables.Mapped, year_version: str | None, issues: list[Issue]) -> str | None:
+    """The format the printed labels show (table 2's columns, table 3's （六） rows); the year breaks ties."""
+    allowed = {"2019", "2021"}
+    for votes in mapped.version_votes.values():
+        if votes & allowed:
+            allowed &= votes
+    if len(allowed) == 1:
+        version = next(iter(allowed))
+        if year_version in ("2019", "2021") and year_version != version:
+            issues.append(Issue("meta.format_year_mismatch", "warning",
+                                f"the tables follow the {version} format, the year suggests {year_version}"))
+        return version
+    if year_version in ("2019", "2021"):
+        return year_version
+    if not allowed:
+        issues.append(Issue("meta.format_conflict", "warning", "table 2 and table 3 labels suggest different format versions"))
+    return "2021" if "t3" in mapped.version_votes and mapped.version_votes["t3"] == {"2021"} else None
