@@ -12,7 +12,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _NUMERAL = "一二三四五六七八九十"
@@ -37,20 +37,32 @@ def strip_numbering(text: str) -> str:
         text = stripped.strip()
 
 
-def fold(text: str | None) -> str:
-    """A label reduced to its words: NFKC, numbering, spaces and punctuation removed."""
-    if not text:
-        return ""
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
     return _NOT_WORD.sub("", strip_numbering(nfkc(text)))
 
 
+def fold(text: str | None) -> str:
+    """A label reduced to its words: NFKC, numbering, spaces and punctuation removed."""
+    return _fold(text) if text else ""
+
+
+def _contains(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return short in long and (len(short) >= 4 or 2 * len(short) >= len(long))
+
+
+@lru_cache(maxsize=65536)
 def similarity(a: str, b: str) -> float:
-    """How alike two folded labels are, 0..1 (1 = same, 0.9 = one contains the other)."""
+    """How alike two folded labels are, 0..1 (1 = same, 0.9 = one contains the other).
+
+    Containment counts only for a substantial label: `其他` inside a long label is no match.
+    """
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
-    if len(min(a, b, key=len)) >= 2 and (a in b or b in a):
+    if _contains(a, b):
         return 0.9
     return SequenceMatcher(None, a, b, autojunk=False).ratio() * 0.85
 
@@ -66,6 +78,10 @@ class Entry:
 
     def score(self, folded_label: str) -> float:
         return max((similarity(folded_label, label) for label in self.labels), default=0.0)
+
+    def matches(self, folded_label: str) -> bool:
+        """Equal to one of the labels, or containing / contained in one (no fuzzy matching)."""
+        return bool(folded_label) and any(folded_label == l or _contains(folded_label, l) for l in self.labels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,10 +116,26 @@ def identify(title_candidates: list[str], paragraphs: list[str], *, publish_hint
 
 
 def _leading_lines(paragraphs: list[str]) -> list[str]:
-    """Titles are often printed over two short lines (agency / year + 年度报告)."""
-    lines = [p for p in paragraphs[:6] if p.strip()]
-    joined = ["".join(lines[i:i + n]) for n in (1, 2, 3) for i in range(len(lines))]
-    return joined
+    """Titles are often printed over two or three short lines: agency / year + 年度报告."""
+    lines = [p for p in paragraphs[:8] if p.strip()]
+    candidates = []
+    for i, line in enumerate(lines):
+        if not _IS_REPORT_TITLE.search(_compact(line)):
+            continue
+        title = line
+        # a title line that starts with the year wants the agency line(s) printed above it
+        for above in reversed(lines[max(0, i - 2):i]):
+            if _names_agency(title) or len(_compact(above)) > 30 or re.search(r"[，。；：,;:]", above):
+                break
+            title = above + title
+        candidates.append(title)
+    return candidates
+
+
+def _names_agency(title: str) -> bool:
+    compact = _compact(title)
+    m = _TITLE_AGENCY_FIRST.match(compact) or _TITLE_YEAR_FIRST.match(compact)
+    return bool(m and (m.group(1) if m.re is _TITLE_AGENCY_FIRST else m.group(2)))
 
 
 def _year_from_body(paragraphs: list[str]) -> int | None:

@@ -41,7 +41,8 @@ class Table:
 
     def grid(self) -> list[list[Cell | None]]:
         """Rectangular grid; a merged cell appears (as the same object) in every position it covers."""
-        grid: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        n_cols = self.n_cols
+        grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(self.n_rows)]
         for cell in self.cells:
             for r in range(cell.row, cell.row + cell.rowspan):
                 for c in range(cell.col, cell.col + cell.colspan):

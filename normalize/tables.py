@@ -31,10 +31,10 @@ class Row:
 
     labels: list[Cell]
     cells: list[Cell | None]  # one per canonical column, None where nothing is printed
+    folded_labels: list[str] = field(init=False)
 
-    @property
-    def folded_labels(self) -> list[str]:
-        return [f for f in (fold(c.text) for c in self.labels) if f]
+    def __post_init__(self) -> None:
+        self.folded_labels = [f for f in (fold(c.text) for c in self.labels) if f]
 
     @property
     def leaf(self) -> str:
@@ -65,8 +65,8 @@ def _grid_rows(table: Table) -> list[list[Cell]]:
     for grid_row in table.grid():
         seen: list[Cell] = []
         for cell in grid_row:
-            if cell is not None and (not seen or seen[-1] is not cell) and cell not in seen:
-                seen.append(cell)
+            if cell is not None and (not seen or seen[-1] is not cell):
+                seen.append(cell)  # a cell covers adjacent positions only, so this dedupes
         rows.append(seen)
     return rows
 
@@ -88,9 +88,9 @@ def _texts(table: Table) -> list[str]:
 # ---------------------------------------------------------------- classification
 
 
-def _count_hits(texts: Iterable[str], entries: Iterable[Entry]) -> int:
-    texts = list(texts)
-    return sum(1 for e in entries if any(e.score(t) >= 0.9 for t in texts))
+def _count_hits(joined: str, entries: Iterable[Entry]) -> int:
+    """How many entries have a label printed somewhere in the table."""
+    return sum(1 for e in entries if any(label in joined for label in e.labels))
 
 
 def classify(table: Table) -> str | None:
@@ -100,10 +100,10 @@ def classify(table: Table) -> str | None:
     if not texts:
         return None
     t3_rows = [r for r in s.t3.rows if r.key not in {"total_processed", "other_other", "other_handling"}]
-    t3 = _count_hits(texts, t3_rows)
-    t4 = _count_hits(texts, s.t4.columns[:4]) + _count_hits(texts, s.t4.rows)
-    t2 = _count_hits(texts, s.t2.rows) + _count_hits(texts, s.t2.columns)
-    joined = "".join(texts)
+    joined = "|".join(texts)
+    t3 = _count_hits(joined, t3_rows)
+    t4 = _count_hits(joined, s.t4.columns[:4]) + _count_hits(joined, s.t4.rows)
+    t2 = _count_hits(joined, s.t2.rows) + _count_hits(joined, s.t2.columns)
     if "第二十条" in joined or "信息内容" in joined:
         t2 += 2
     scores = {"t3": t3, "t4": t4 if ("复议" in joined and ("维持" in joined or "纠正" in joined)) else 0, "t2": t2}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 
@@ -50,6 +51,7 @@ def clean(raw: str | None) -> str:
     return _THOUSANDS.sub("", text)
 
 
+@lru_cache(maxsize=65536)
 def parse(raw: str | None) -> Value:
     text = clean(raw)
     if not text:
