@@ -249,6 +249,31 @@ def rotated_table_pdf() -> bytes:
     return buf.getvalue()
 
 
+def single_char_runs_pdf() -> bytes:
+    """Text PDFium drops on a machine without CJK fonts: single-character runs of the
+    non-embedded STSong-Light (a label stacked one character a line, one-character cells, a
+    title's last character wrapped onto its own line)."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    _ctext(c, 0, W, 790, "某某县人民政府2024年政府信息公开工作年度报", 16)
+    _ctext(c, 0, W, 768, "告", 16)
+    xs = [60.0, 100.0, 300.0, 400.0]
+    ys = [740.0, 715.0, 690.0, 665.0, 640.0]
+    for k, y in enumerate(ys):
+        c.line(xs[0] if k in (0, len(ys) - 1) else xs[1], y, xs[-1], y)
+    for x in xs:
+        c.line(x, ys[0], x, ys[-1])
+    for k, ch in enumerate("办理结果"):  # stacked in the merged first column
+        _ctext(c, xs[0], xs[1], 726 - 25 * k, ch)
+    for k, (label, value) in enumerate([("予以公开", "无"), ("部分公开", "是"), ("不予公开", "0"), ("其他处理", "否")]):
+        _text(c, xs[1] + 4, 724 - 25 * k, label)
+        _ctext(c, xs[2], xs[3], 724 - 25 * k, value)
+    _footer(c, "- 1 -")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def encrypted_pdf(user_password: str = "secret") -> bytes:
     """Encrypted with reportlab's standard security handler; an empty user password gives a
     file anyone can open (owner password only)."""

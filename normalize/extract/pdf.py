@@ -48,6 +48,8 @@ MAX_CHARS_PER_PAGE = 60_000
 MAX_OBJECTS_PER_PAGE = 20_000
 #: a page with more line segments than this gets no table detection (text only)
 MAX_SEGMENTS_PER_PAGE = 4_000
+#: at most this many pages of one file are re-read with pdfminer (text PDFium cannot measure)
+MAX_FALLBACK_PAGES = 30
 
 _THIN = 3.0  # pt: a path this thin in one direction is a ruling line
 _POS_TOL = 2.5  # pt: segments this close in position are the same line
@@ -95,15 +97,19 @@ _SPACE_CHARS = frozenset(" \t\u3000\xa0\u2002\u2003\u2009\u200b")
 _BREAK_CHARS = frozenset("\r\n")
 
 
-def _rotation_fn(rotation: int, width: float, height: float):
-    """Map user-space points to a y-up frame of the page as displayed (/Rotate applied).
-    `width`/`height` are the unrotated (user-space) page size."""
+def _rotation_fn(rotation: int, box: tuple[float, float, float, float]):
+    """Map user-space points to a y-up frame of the page as displayed: origin at the displayed
+    bottom-left corner of the MediaBox, /Rotate applied (the frame pdfminer lays pages out in).
+    None when that is the identity."""
+    x0, y0, x1, y1 = box
     if rotation == 1:  # 90° clockwise
-        return lambda x, y: (y, width - x)
+        return lambda x, y: (y - y0, x1 - x)
     if rotation == 2:
-        return lambda x, y: (width - x, height - y)
+        return lambda x, y: (x1 - x, y1 - y)
     if rotation == 3:
-        return lambda x, y: (height - y, x)
+        return lambda x, y: (y1 - y, x - x0)
+    if x0 or y0:
+        return lambda x, y: (x - x0, y - y0)
     return None
 
 
@@ -627,6 +633,84 @@ def _cell_text(chars: list[_Ch]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# pdfminer, for the pages PDFium cannot read all of
+
+
+class _Pdfminer:
+    """Characters of single pages read with pdfminer.six (MIT), opened only when a page needs
+    it: PDFium drops text it cannot measure (non-embedded CJK fonts without a system font to
+    substitute), pdfminer measures glyphs by the font's widths instead. ~50× slower than PDFium,
+    so used only where PDFium lost text."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.pages = None
+        self.used = 0
+
+    def chars(self, index: int) -> list[_Ch]:
+        import logging
+
+        log = logging.getLogger("pdfminer")
+        level = log.level
+        log.setLevel(logging.CRITICAL)  # a damaged file makes pdfminer log every bad operator
+        try:
+            return self._chars(index)
+        finally:
+            log.setLevel(level)
+
+    def _chars(self, index: int) -> list[_Ch]:
+        import io
+
+        from pdfminer.converter import PDFPageAggregator
+        from pdfminer.layout import LTChar, LTContainer
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+
+        if self.pages is None:
+            document = PDFDocument(PDFParser(io.BytesIO(self.data)))
+            self.pages = []
+            for k, pg in enumerate(PDFPage.create_pages(document)):
+                if k >= MAX_PAGES:
+                    break
+                self.pages.append(pg)
+        rm = PDFResourceManager(caching=True)
+        device = PDFPageAggregator(rm, laparams=None)
+        PDFPageInterpreter(rm, device).process_page(self.pages[index])
+        layout = device.get_result()
+        out: list[_Ch] = []
+        space = False
+        prev = -1
+        stack = [iter(layout)]
+        k = 0
+        while stack and len(out) < MAX_CHARS_PER_PAGE:
+            obj = next(stack[-1], None)
+            if obj is None:
+                stack.pop()
+                continue
+            if isinstance(obj, LTChar):
+                k += 1
+                c = obj.get_text()
+                if len(c) != 1:  # ligatures and (cid:N) placeholders
+                    c = c[:1] if c and not c.startswith("(cid:") else "\ufffd"
+                if c in _SPACE_CHARS:
+                    space = True
+                    continue
+                if c in _BREAK_CHARS or ord(c) < 0x20 or c == "\ufffd":
+                    continue
+                by = obj.matrix[5] if obj.upright else obj.y0
+                if not (obj.y0 - 1 <= by <= obj.y1 + 1):
+                    by = obj.y0
+                out.append(_Ch(c, obj.x0, obj.x1, obj.y0, obj.y1, by, space, prev, k))
+                space = False
+                prev = k
+            elif isinstance(obj, LTContainer):
+                stack.append(iter(obj))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
 # a page
 
 
@@ -638,52 +722,99 @@ _HEADING = re.compile(
 _NUMERIC = re.compile(r"^[-+]?[\d,，.．%]+(?:[（(].*[）)])?$|^[/／\-—–－]{1,2}$|^N/?A$")
 
 
-def _read_page(doc, index: int, warnings: list[str]) -> tuple[list | None, int, int, bool]:
+def _read_page(
+    doc, index: int, warnings: list[str], fallback: "_Pdfminer | None" = None
+) -> tuple[list | None, int, int, bool, float | None]:
     """Items of one page in reading order: `Table`s and `_Line`s (None: the page could not be
     loaded). Also the count of usable and unusable characters and whether the page holds an image."""
     page = _pdfium.FPDF_LoadPage(doc, index)
     if not page:
         warnings.append(f"page {index + 1}: PDFium could not load the page; skipped")
-        return None, 0, 0, False
+        return None, 0, 0, False, None
     textpage = None
     try:
-        width = _pdfium.FPDF_GetPageWidthF(page)
-        height = _pdfium.FPDF_GetPageHeightF(page)
+        mb = [ctypes.c_float() for _ in range(4)]
+        if _pdfium.FPDFPage_GetMediaBox(page, *mb):
+            box = (min(mb[0].value, mb[2].value), min(mb[1].value, mb[3].value),
+                   max(mb[0].value, mb[2].value), max(mb[1].value, mb[3].value))
+        else:
+            box = (0.0, 0.0, _pdfium.FPDF_GetPageWidthF(page), _pdfium.FPDF_GetPageHeightF(page))
         rotation = _pdfium.FPDFPage_GetRotation(page)
-        rot = _rotation_fn(rotation, width, height)
-        if rotation in (1, 3):
-            width, height = height, width
+        rot = _rotation_fn(rotation, box)
+        height = box[2] - box[0] if rotation in (1, 3) else box[3] - box[1]
         textpage = _pdfium.FPDFText_LoadPage(page)
         if not textpage:
             warnings.append(f"page {index + 1}: no text page; skipped")
-            return [], 0, 0, False
+            return [], 0, 0, False, None
         chars, bad, dropped = _page_chars(textpage, rot)
         if dropped:
             warnings.append(f"page {index + 1}: {dropped} characters past {MAX_CHARS_PER_PAGE} not read")
 
         n_obj = _pdfium.FPDFPage_CountObjects(page)
         has_image = False
+        lost = 0
+        paths_ok = False
+        h_segs: list = []
+        v_segs: list = []
         grids: list[_Grid] = []
         if n_obj > MAX_OBJECTS_PER_PAGE:
             warnings.append(f"page {index + 1}: {n_obj} graphics objects; tables not looked for")
         else:
             paths = _Paths(rot)
+            get_type, get_obj = _pdfium.FPDFPageObj_GetType, _pdfium.FPDFPage_GetObject
+            text_kind, image_kind = _pdfium.FPDF_PAGEOBJ_TEXT, _pdfium.FPDF_PAGEOBJ_IMAGE
+            fb = paths.f
+            get_font, get_bounds = _pdfium.FPDFTextObj_GetFont, _pdfium.FPDFPageObj_GetBounds
+            fonts: dict = {}
             for k in range(n_obj):
-                obj = _pdfium.FPDFPage_GetObject(page, k)
+                obj = get_obj(page, k)
                 if not obj:
                     continue
-                if _pdfium.FPDFPageObj_GetType(obj) == _pdfium.FPDF_PAGEOBJ_IMAGE:
+                kind = get_type(obj)
+                if kind == text_kind:
+                    # PDFium leaves out of its text page any text object whose glyph boxes have
+                    # no width: runs of a non-embedded CJK font it has no substitute glyphs for
+                    # (single characters, or runs turned 90°)
+                    font = get_font(obj)
+                    key = ctypes.cast(font, ctypes.c_void_p).value
+                    embedded = fonts.get(key)
+                    if embedded is None:
+                        embedded = fonts[key] = bool(font) and bool(_pdfium.FPDFFont_GetIsEmbedded(font))
+                    if not embedded and get_bounds(obj, *fb) and fb[2].value - fb[0].value < 0.01:
+                        lost += 1
+                    continue
+                if kind == image_kind:
                     has_image = True
                     continue
                 paths.visit(obj, None)
             if len(paths.h) + len(paths.v) > MAX_SEGMENTS_PER_PAGE:
                 warnings.append(f"page {index + 1}: {len(paths.h) + len(paths.v)} line segments; tables not looked for")
-            elif chars:
-                grids = _find_grids(paths.h, paths.v)
+            else:
+                paths_ok = True
+                h_segs, v_segs = paths.h, paths.v
+                if chars:
+                    grids = _find_grids(h_segs, v_segs)
     finally:
         if textpage:
             _pdfium.FPDFText_ClosePage(textpage)
         _pdfium.FPDF_ClosePage(page)
+
+    if lost and fallback is not None:
+        if fallback.used >= MAX_FALLBACK_PAGES:
+            if fallback.used == MAX_FALLBACK_PAGES:
+                warnings.append(f"more than {MAX_FALLBACK_PAGES} pages with text PDFium cannot read: the rest read without it")
+                fallback.used += 1
+        else:
+            fallback.used += 1
+            try:
+                other = fallback.chars(index)
+            except Exception as exc:  # noqa: BLE001 - pdfminer on a broken file: keep PDFium's text
+                other = None
+                warnings.append(f"page {index + 1}: {lost} text runs PDFium cannot read; pdfminer failed ({type(exc).__name__})")
+            if other is not None and len(other) > len(chars):
+                chars, bad = other, 0
+                if not grids and paths_ok:
+                    grids = _find_grids(h_segs, v_segs)
 
     # characters → table cells or free text
     free: list[_Ch] = []
@@ -722,7 +853,7 @@ def _read_page(doc, index: int, warnings: list[str]) -> tuple[list | None, int, 
     else:
         items.extend(_stream_tables(lines, index + 1))
     items.sort(key=lambda it: -it[0])
-    return [it[1] for it in items], len(chars), bad, has_image
+    return [it[1] for it in items], len(chars), bad, has_image, (_em(chars) if chars else None)
 
 
 def _drop_page_markers(lines: list[_Line], height: float) -> list[_Line]:
@@ -885,15 +1016,12 @@ def _join_all(texts: list[str]) -> str:
     return out
 
 
-def _title(pages: list[list]) -> str | None:
-    """The title: the leading lines of the first page printed larger than the body text."""
-    if not pages:
+def _title(pages: list[list], body: float | None) -> str | None:
+    """The title: the leading lines of the first page printed larger than the body text
+    (`body`: the document's usual font size)."""
+    if not pages or not body:
         return None
     lines = [it for it in pages[0] if isinstance(it, _Line)]
-    if len(lines) < 2:
-        return None
-    ems = sorted(ln.em for ln in lines)
-    body = ems[len(ems) // 2]
     head = []
     for ln in lines[:4]:
         if ln.em >= 1.15 * body:
@@ -998,11 +1126,15 @@ def extract(data: bytes) -> Document:
         to_read = min(n_pages, MAX_PAGES)
         if n_pages > MAX_PAGES:
             warnings.append(f"{n_pages} pages: only the first {MAX_PAGES} were read")
+        fallback = _Pdfminer(data)
         pages = []
+        ems: list[float] = []  # font size of each page's text
         n_chars = n_bad = failed_pages = 0
         image_only = []
         for i in range(to_read):
-            items, good, bad, has_image = _read_page(doc, i, warnings)
+            items, good, bad, has_image, page_em = _read_page(doc, i, warnings, fallback)
+            if page_em:
+                ems.append(page_em)
             if items is None:
                 failed_pages += 1
                 items = []
@@ -1037,6 +1169,6 @@ def extract(data: bytes) -> Document:
     if image_only:
         warnings.append(f"pages without a text layer (images only, need OCR): {image_only}")
 
-    title = _title(pages)
+    title = _title(pages, sorted(ems)[len(ems) // 2] if ems else None)
     blocks = _paragraphs(pages)
     return Document(blocks=blocks, source_format="pdf", pages=n_pages, title=title, warnings=warnings)
