@@ -120,7 +120,8 @@ def expected_facts(spec: ReportSpec) -> list:
     follow `parse_cell`. `value_raw` is the cell's printed text with surrounding white
     space stripped ("" for a blank cell). A 2021 table 3 that prints the three （六）
     sub-rows also yields `other_handling` per column, flagged `derived` (value_raw None;
-    the sum of the sub-rows' numbers, None when none of them prints a number).
+    the sum of the three sub-rows, None unless all three print a number: a blank is
+    never counted as 0).
     """
     from normalize.record import Fact
 
@@ -134,8 +135,8 @@ def expected_facts(spec: ReportSpec) -> list:
     if spec.format_version == "2021" and spec.t3_other_rows == "split":
         for col in T3_COLUMNS:
             vals = [parse_cell(spec.cells.get(("t3", r, col), ""))[0] for r in OTHER_SPLIT]
-            nums = [v for v in vals if v is not None]
-            out.append(Fact("t3", "other_handling", col, float(sum(nums)) if nums else None, None, "derived", None))
+            value = float(sum(vals)) if None not in vals else None
+            out.append(Fact("t3", "other_handling", col, value, None, "derived", None))
     return out
 
 
@@ -323,7 +324,7 @@ APPENDIX_SETS = {
     "national": [
         ("group", "一、主动公开情况", "", None),
         ("item", "（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）", "条", "主动公开政府信息数不同渠道和方式公开相同信息计1条"),
-        ("item", "其中：主动公开规范性文件数", "条", "主动公开规范性文件数"),
+        ("item", "其中：主动公开规范性文件数", "条", "其中主动公开规范性文件数"),
         ("item", "制发规范性文件总数", "件", "制发规范性文件总数"),
         ("group", "（二）通过不同渠道和方式公开政府信息的情况", "", None),
         ("item", "1.政府公报公开政府信息数", "条", "政府公报公开政府信息数"),
@@ -363,9 +364,9 @@ APPENDIX_SETS = {
     # an older, shorter provincial table (2014-style)
     "short": [
         ("item", "主动公开政府信息数", "条", "主动公开政府信息数"),
-        ("item", "其中：全文电子化率", "%", "全文电子化率"),
+        ("item", "其中：全文电子化率", "%", "其中全文电子化率"),
         ("item", "受理申请数", "件", "受理申请数"),
-        ("item", "其中：当面申请数", "件", "当面申请数"),
+        ("item", "其中：当面申请数", "件", "其中当面申请数"),
         ("item", "网上申请数", "件", "网上申请数"),
         ("item", "信函申请数", "件", "信函申请数"),
         ("item", "同意公开数", "件", "同意公开数"),
@@ -392,7 +393,7 @@ def _appendix_numbers(rng: random.Random, kind: str, which: str) -> tuple[dict[K
         regs = rng.randint(0, 30)
         web = int(posts * rng.uniform(0.6, 0.95))
         v.update({
-            "主动公开政府信息数不同渠道和方式公开相同信息计1条": posts, "主动公开规范性文件数": regs,
+            "主动公开政府信息数不同渠道和方式公开相同信息计1条": posts, "其中主动公开规范性文件数": regs,
             "制发规范性文件总数": regs + rng.randint(0, 5), "政府公报公开政府信息数": rng.randint(0, 200),
             "政府网站公开政府信息数": web, "政务微博公开政府信息数": rng.randint(0, 800),
             "政务微信公开政府信息数": rng.randint(0, 800), "其他方式公开政府信息数": rng.randint(0, 300),
@@ -411,8 +412,8 @@ def _appendix_numbers(rng: random.Random, kind: str, which: str) -> tuple[dict[K
     else:
         channels = _allocate(rng, received, [0.3, 0.5, 0.2])
         ans = _allocate(rng, received, [0.7, 0.1, 0.2])
-        v.update({"主动公开政府信息数": posts, "全文电子化率": 100, "受理申请数": received,
-                  "当面申请数": channels[0], "网上申请数": channels[1], "信函申请数": channels[2],
+        v.update({"主动公开政府信息数": posts, "其中全文电子化率": 100, "受理申请数": received,
+                  "其中当面申请数": channels[0], "网上申请数": channels[1], "信函申请数": channels[2],
                   "同意公开数": ans[0], "同意部分公开数": ans[1], "不予公开数": ans[2],
                   "行政复议数": review, "行政诉讼数": rng.randint(0, review), "申诉数": rng.randint(0, 3),
                   "收取费用": 0})

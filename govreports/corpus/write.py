@@ -15,7 +15,7 @@ from .render_docx import render_docx
 from .render_html import render_guide, render_html
 from .render_pdf import render_pdf
 from .render_text import render_text
-from .spec import ReportSpec, expected_facts, identity_failures, make_spec
+from .spec import ReportSpec, expected_facts, format_for_year, identity_failures, make_spec
 
 EXPECTED_NAME = "expected.json"
 
@@ -126,7 +126,7 @@ def build_item(i: int, slot: Slot, seed: int) -> tuple[bytes, dict]:
             accept = ["ok", "partial"]
         entry.update(source_format=slot.fmt, status=status, accept_status=accept,
                      issues=[slot.break_identity] if slot.break_identity else [], **_spec_summary(spec))
-        if slot.version and slot.year and slot.version != ("2021" if slot.year >= 2021 else slot.version):
+        if slot.version and slot.year and slot.version != format_for_year(slot.year):
             entry["format_mismatch"] = True
         return data, entry
     rng = random.Random(f"bad-{s}")
@@ -177,9 +177,10 @@ def write_corpus(dir: Path, n: int = 24, seed: int = 0) -> list[Path]:
         "n": n,
         "notes": {
             "value_rules": "see govreports.corpus.spec.parse_cell / expected_facts",
-            "appendix_keys": "pre2019 appendix facts: row_key is the printed label without list numbering "
-                             "(（一）, 1., 一、), 其中： and punctuation; col_key is the printed column header 统计数; "
-                             "unit is the printed 单位 cell",
+            "appendix_keys": "pre2019 appendix facts: row_key is the printed label normalised as labels.toml "
+                             "says (list numbering such as （一）, 1., 一、 stripped; whitespace and punctuation "
+                             "removed; 其中 kept); col_key is the printed column header 统计数; unit is the "
+                             "printed 单位 cell",
             "accept_status": "statuses a correct normalizer may give; status is the preferred one",
         },
         "files": expected,

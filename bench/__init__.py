@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`). Each module runs with `python -m bench.<name>`."""
