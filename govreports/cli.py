@@ -1,0 +1,218 @@
+"""The `govreports` command: parse one file, build a dataset, write the codebook, run the demo.
+
+Logs go to stderr (warnings only, unless -v); data goes to stdout or to files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import signal
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+log = logging.getLogger("govreports")
+
+#: exit statuses besides 0 (click itself uses 2 for usage errors)
+EXIT_NOTHING_READ = 1
+EXIT_INTERNAL = 3
+
+_HELP = {"help_option_names": ["-h", "--help"]}
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_govreports", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._govreports = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _json_default(o: Any) -> Any:
+    if is_dataclass(o) and not isinstance(o, type):
+        return asdict(o)
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    if isinstance(o, bytes):
+        return o.hex()
+    raise TypeError(f"{type(o).__name__} is not JSON serializable")
+
+
+def _no_nan(o: Any) -> Any:
+    """JSON has no NaN: a float NaN becomes null."""
+    if isinstance(o, float) and math.isnan(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _no_nan(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_no_nan(v) for v in o]
+    return o
+
+
+def record_json(record: Any) -> str:
+    data = json.loads(json.dumps(record.to_json(), default=_json_default, ensure_ascii=False))
+    return json.dumps(_no_nan(data), ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def _issue_severity(issue: Any) -> str | None:
+    return issue.get("severity") if isinstance(issue, dict) else getattr(issue, "severity", None)
+
+
+def _issue_text(issue: Any) -> str:
+    if isinstance(issue, dict):
+        return f"{issue.get('code')}: {issue.get('message')}"
+    return f"{getattr(issue, 'code', '')}: {getattr(issue, 'message', issue)}"
+
+
+@click.group(name="govreports", context_settings=_HELP)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-v info, -vv debug).")
+@click.version_option(package_name="govreports", prog_name="govreports")
+def main(verbose: int) -> None:
+    """Build an open dataset of China's government information-disclosure annual
+    reports (政府信息公开工作年度报告).
+
+    \b
+    govreports parse FILE                 one report → JSON on stdout
+    govreports normalize PATH... --out D  many files → Parquet dataset at D
+    govreports codebook --out FILE        write the codebook (Markdown)
+    govreports demo --out DATA            demo corpus → dataset → summary
+    """
+    _setup_logging(verbose)
+
+
+@main.command(context_settings=_HELP)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def parse(file: Path) -> None:
+    """Normalize one report FILE and print its record as JSON:
+    {"report": {...}, "facts": [...]}.
+
+    Exits non-zero only when the file could not be parsed at all (status failed).
+    """
+    from govreports.runner import failed_record
+    from normalize.record import normalize_file
+
+    try:
+        record = normalize_file(file)
+    except Exception as e:  # the normalizer promises not to raise; report it like the runner does
+        log.info("%s: normalizer raised %s: %s", file, type(e).__name__, e, exc_info=True)
+        record = failed_record(file, f"normalizer raised {type(e).__name__}: {e}")
+    click.echo(record_json(record))
+    status = record.report.get("status")
+    if status == "failed":
+        reasons = "; ".join(_issue_text(i) for i in record.report.get("issues") or [] if _issue_severity(i) == "error")
+        click.echo(f"{file}: could not be parsed{': ' + reasons if reasons else ''}", err=True)
+        sys.exit(EXIT_NOTHING_READ)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds the writer's `with`: the build is dropped, not published
+
+
+def _run_normalize(paths: list[Path], out: Path, workers: int | None, quiet: bool) -> None:
+    from govreports.runner import normalize_paths
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        summary = normalize_paths(paths, out, workers, progress=False if quiet else None)
+    except (FileNotFoundError, FileExistsError) as e:
+        raise click.ClickException(str(e)) from e
+    except Exception as e:
+        log.debug("internal error", exc_info=True)
+        click.echo(f"error: {type(e).__name__}: {e} (the dataset at {out} is unchanged; -vv for the traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(summary.format(), err=True)
+    if summary.nothing_read:
+        click.echo("error: no file could be read", err=True)
+        sys.exit(EXIT_NOTHING_READ)
+
+
+@main.command(context_settings=_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Dataset folder to publish (replaced atomically).")
+@click.option("-j", "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU; 1 = in process).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def normalize(paths: tuple[Path, ...], out: Path, workers: int | None, quiet: bool) -> None:
+    """Normalize report files (and folders of them, recursively) into the Parquet
+    dataset at --out: reports, facts, documents, hive-partitioned by year.
+
+    The new dataset replaces the old one atomically when complete; on any error the
+    old one stays as it was. A summary goes to stderr. Exit status: 0 done, 1 nothing
+    could be read at all, 3 internal error.
+    """
+    from govreports.runner import expand_paths
+
+    if not expand_paths(paths):
+        click.echo("error: no files found under " + " ".join(map(str, paths)), err=True)
+        sys.exit(EXIT_NOTHING_READ)
+    _run_normalize(list(paths), out, workers, quiet)
+
+
+@main.command(context_settings=_HELP)
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Markdown file to write (docs/codebook.md).")
+@click.option("--check", is_flag=True, help="Do not write; exit 1 if the file differs from what would be written.")
+def codebook(out: Path, check: bool) -> None:
+    """Write the codebook: every column of every table, the canonical keys with their
+    Chinese labels, status and value_flag values, the checks, how to load the data."""
+    from govreports.codebook import render
+
+    text = render()
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else None
+        if current != text:
+            click.echo(f"{out} is out of date; run `make codebook`", err=True)
+            sys.exit(1)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    log.info("wrote %s", out)
+
+
+# ---------------------------------------------------------------- demo
+# The demo corpus generator lives in govreports/corpus.py (written separately):
+# `write_corpus(dir) -> list[Path]` writes demo report files into `dir`.
+
+
+@main.command(context_settings=_HELP)
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Data folder: the corpus goes to OUT/corpus, the dataset to OUT/dataset.")
+@click.option("-j", "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def demo(out: Path, workers: int | None, quiet: bool) -> None:
+    """Build a dataset end to end from the bundled demo corpus and print a summary."""
+    try:
+        from govreports.corpus import write_corpus
+    except ImportError as e:
+        raise click.ClickException(f"the demo corpus is not available ({e})") from e
+    corpus_dir = out / "corpus"
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    files = [Path(p) for p in write_corpus(corpus_dir)]
+    if not files:
+        raise click.ClickException("the demo corpus is empty")
+    click.echo(f"demo corpus: {len(files)} files in {corpus_dir}", err=True)
+    dataset = out / "dataset"
+    _run_normalize(files, dataset, workers, quiet)
+    click.echo(
+        f'load it:  pandas.read_parquet("{dataset}/reports")  ·  pandas.read_parquet("{dataset}/facts")\n'
+        f"          duckdb.sql(\"select * from read_parquet('{dataset}/facts/**/*.parquet', hive_partitioning=true)\")",
+        err=True,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,274 @@
+"""Normalize many report files into one dataset: a process pool feeding the DatasetWriter.
+
+Files are written in a deterministic order (sorted by path) whatever the number of
+workers. A file is never lost: when the normalizer raises, or the worker process
+running it dies (a segfault in a PDF library, the OOM killer), the file becomes a
+`failed` report row whose `issues` say why.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from tqdm import tqdm
+
+from normalize.dataset import DatasetWriter
+from normalize.record import PARSER_VERSION, STATUSES, Issue, Record, normalize_file, sha256
+
+log = logging.getLogger(__name__)
+
+Normalizer = Callable[[Path], Record]
+
+#: file extension → `source_format`, for the rows of files the normalizer could not handle
+_FORMATS = {
+    ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx", ".doc": "doc",
+    ".wps": "wps", ".xls": "xls", ".xlsx": "xls", ".txt": "txt", ".jpg": "image", ".jpeg": "image", ".png": "image",
+}
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under `folder`, recursively; hidden files and folders skipped, symlinked folders not followed."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith("."):
+                p = Path(dirpath, name)
+                if p.is_file():
+                    yield p
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files named, plus every file under folders named (recursively, hidden files and
+    folders skipped), deduplicated and sorted by path. A missing path raises FileNotFoundError."""
+    found: dict[str, Path] = {}
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in _walk(p):
+                found.setdefault(os.path.normpath(f.absolute()), f)
+        elif p.is_file():
+            found.setdefault(os.path.normpath(p.absolute()), p)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    return [found[k] for k in sorted(found)]
+
+
+# ---------------------------------------------------------------- failed rows
+
+
+def failed_record(path: str | os.PathLike[str], reason: str, code: str = "internal.error") -> Record:
+    """The report row of a file the normalizer could not handle at all."""
+    path = Path(path)
+    try:
+        digest: str | None = sha256(path.read_bytes())
+    except OSError:
+        digest = None
+    try:  # the id the pipeline gives a file it cannot read, so re-runs agree
+        from normalize.pipeline import report_id as pipeline_report_id
+
+        report_id = pipeline_report_id("", digest or sha256(str(path.absolute()).encode()))
+    except ImportError:  # pragma: no cover - the pipeline is always there once installed
+        report_id = (digest or sha256(str(path.absolute()).encode()))[:20]
+    return Record(
+        report={
+            "report_id": report_id,
+            "year": None,
+            "status": "failed",
+            "source_path": str(path),
+            "source_format": _FORMATS.get(path.suffix.lower()),
+            "doc_sha256": digest,
+            "parser_version": PARSER_VERSION,
+            "issues": [Issue(code, "error", reason)],
+            "checks_failed": 0,
+        },
+        facts=[],
+    )
+
+
+def _ensure_source_path(record: Record, path: Path) -> Record:
+    if not record.report.get("source_path"):
+        record.report["source_path"] = str(path)
+    return record
+
+
+# ---------------------------------------------------------------- workers
+
+
+def _work(normalizer: Normalizer, path: str) -> tuple[bool, Any]:
+    """Run in a worker: (True, Record) or (False, reason). Never raises for a bad file."""
+    try:
+        return True, normalizer(Path(path))
+    except Exception as e:  # the normalizer promises not to raise; if it does, keep the reason
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {tb[-1].filename}:{tb[-1].lineno}" if tb else ""
+        return False, f"normalizer raised {type(e).__name__}: {e}{where}"
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # not fork: the parent holds open Parquet writers and (Arrow) threads
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _results_serial(files: list[Path], normalizer: Normalizer) -> Iterator[tuple[Path, Record]]:
+    for path in files:
+        ok, value = _work(normalizer, str(path))
+        yield path, (_ensure_source_path(value, path) if ok else failed_record(path, value))
+
+
+def _isolate(path: Path, normalizer: Normalizer) -> Record:
+    """Re-run one file alone in a fresh process, to tell the file that kills workers from its
+    innocent neighbours."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
+        try:
+            ok, value = pool.submit(_work, normalizer, str(path)).result()
+        except BrokenProcessPool:
+            return failed_record(path, "the normalizer's worker process died reading this file (crash or out of memory)", "internal.worker_crash")
+    return _ensure_source_path(value, path) if ok else failed_record(path, value)
+
+
+def _results_parallel(files: list[Path], normalizer: Normalizer, workers: int) -> Iterator[tuple[Path, Record]]:
+    """Results in the order of `files`, with at most a few tasks per worker in flight."""
+    window = workers * 4
+    todo = deque(files)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    inflight: deque[tuple[Path, Future]] = deque()
+    try:
+        while todo or inflight:
+            while todo and len(inflight) < window:
+                path = todo.popleft()
+                inflight.append((path, pool.submit(_work, normalizer, str(path))))
+            path, future = inflight.popleft()
+            try:
+                ok, value = future.result()
+            except BrokenProcessPool:
+                # a worker died: every unfinished task is lost with it. Re-run them one by
+                # one in isolation, then carry on with a fresh pool.
+                log.warning("a worker process died; re-running the %d files in flight one by one", len(inflight) + 1)
+                pool.shutdown(wait=False, cancel_futures=True)
+                yield path, _isolate(path, normalizer)
+                for p, _ in inflight:
+                    yield p, _isolate(p, normalizer)
+                inflight.clear()
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+                continue
+            yield path, (_ensure_source_path(value, path) if ok else failed_record(path, value))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    build_id: str
+    files: int
+    reports_by_status: dict[str, int]
+    reports_with_errors: int
+    issue_codes: list[tuple[str, int]]  # most common first: (code, reports with it)
+    error_codes: list[tuple[str, int]]  # the same, for issues of severity error
+    facts: int
+    duplicates: int = 0
+    seconds: float = 0.0
+    failed_files: list[str] = field(default_factory=list)
+
+    @property
+    def reports(self) -> int:
+        return sum(self.reports_by_status.values())
+
+    @property
+    def nothing_read(self) -> bool:
+        """True when no file could be read at all (every report failed, or there were none)."""
+        return self.reports == 0 or self.reports_by_status.get("failed", 0) == self.reports
+
+    def format(self, top: int = 10) -> str:
+        lines = [f"{self.files} files → {self.reports} reports, {self.facts} facts in {self.out} ({self.seconds:.1f} s)"]
+        lines.append("reports by status: " + ", ".join(f"{s} {n}" for s, n in self.reports_by_status.items()))
+        lines.append(f"checks failed: {self.reports_with_errors} of {self.reports} reports have an error")
+        if self.error_codes:
+            lines.append("most common errors (reports): " + ", ".join(f"{c} {n}" for c, n in self.error_codes[:top]))
+        errors = dict(self.error_codes)
+        warnings = [(c, n) for c, n in self.issue_codes if c not in errors]
+        if warnings:
+            lines.append("most common warnings (reports): " + ", ".join(f"{c} {n}" for c, n in warnings[:top]))
+        if self.duplicates:
+            lines.append(f"found twice: {self.duplicates} files repeat a report already read (kept once; see other_sources and _build.json)")
+        return "\n".join(lines)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def normalize_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    workers: int | None = None,
+    *,
+    progress: bool | None = None,
+    normalizer: Normalizer | None = None,
+    writer_options: dict[str, Any] | None = None,
+) -> RunSummary:
+    """Normalize every file under `paths` into the dataset at `out` (published atomically).
+
+    workers: processes (1 = in this process; None = one per CPU). progress: a tqdm bar on
+    stderr (None = only when stderr is a terminal). normalizer: a picklable, module-level
+    function path → Record (default normalize.record.normalize_file; tests pass fakes).
+    """
+    started = time.monotonic()
+    normalizer = normalizer or normalize_file
+    files = expand_paths(paths)
+    workers = default_workers() if workers is None else max(1, workers)
+    workers = min(workers, max(1, len(files)))
+    if progress is None:
+        progress = sys.stderr.isatty()
+    log.info("normalizing %d files with %d worker(s) into %s", len(files), workers, out)
+    results = _results_serial(files, normalizer) if workers == 1 else _results_parallel(files, normalizer, workers)
+    failed_files = []
+    with DatasetWriter(out, **(writer_options or {})) as writer:
+        bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        try:
+            for path, record in results:
+                try:
+                    writer.add(record)
+                except ValueError as e:
+                    log.warning("%s: the record does not fit the schema: %s", path, e)
+                    record = failed_record(path, f"the normalizer's record does not fit the dataset schema: {e}", "internal.schema")
+                    writer.add(record)
+                if record.report.get("status") == "failed":
+                    failed_files.append(str(path))
+                bar.update(1)
+        finally:
+            bar.close()
+            if hasattr(results, "close"):
+                results.close()
+    by_status = {s: writer.status_counts.get(s, 0) for s in STATUSES}
+    by_status.update({s: n for s, n in writer.status_counts.items() if s not in by_status})
+    return RunSummary(
+        out=Path(out),
+        build_id=writer.build_id,
+        files=len(files),
+        reports_by_status=by_status,
+        reports_with_errors=writer.reports_with_errors,
+        issue_codes=writer.issue_codes.most_common(),
+        error_codes=writer.error_codes.most_common(),
+        facts=writer.counts["facts"],
+        duplicates=len(writer.duplicates),
+        seconds=time.monotonic() - started,
+        failed_files=failed_files,
+    )
