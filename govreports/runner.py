@@ -207,7 +207,7 @@ class RunSummary:
         if warnings:
             lines.append("most common warnings (reports): " + ", ".join(f"{c} {n}" for c, n in warnings[:top]))
         if self.duplicates:
-            lines.append(f"found twice: {self.duplicates} files repeat a report already read (kept once; see other_sources and _build.json)")
+            lines.append(f"repeats: {self.duplicates} file(s) held a report already read (kept once; see other_sources and _build.json)")
         return "\n".join(lines)
 
 
