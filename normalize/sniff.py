@@ -54,7 +54,7 @@ def _sniff(data: bytes) -> str:
     if not data or not data.strip(b" \t\r\n\x00\x0b\x0c"):
         return "empty"
     head = data[:16]
-    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+    if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(_OLE_MAGIC):
         return _ole_format(data)
@@ -66,6 +66,8 @@ def _sniff(data: bytes) -> str:
         return "doc"
     if head.startswith((b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")):
         return "unknown"  # other archives: nothing the extractors read
+    if b"%PDF-" in data[:1024]:
+        return "pdf"  # (readers accept junk before the header)
     text = _as_text(data[:65536])
     if text is None:
         return "unknown"
@@ -254,7 +256,7 @@ _HTML_START = re.compile(
     r"font|form|base|!--|section|article|header|nav|ul|ol|tbody|tr|td|a|b|strong|img|iframe|frameset)[\s/>]",
     re.I,
 )
-_HTML_ANYWHERE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.I)
+_HTML_ANYWHERE = re.compile(r"<(!doctype\s+html|html|body|head|/html|/body)[\s>]", re.I)
 _WORD_XML = re.compile(r"<\?mso-application\s+progid=\"Word\.Document\"|<w:wordDocument\b|<pkg:package\b", re.I)
 
 
@@ -269,6 +271,7 @@ def _text_format(text: str) -> str:
         return "doc"
     if _HTML_START.match(rest):
         return "html"
-    if _HTML_ANYWHERE.search(text[:4096]):
+    # junk before the page (a server warning): two page-structure tags in the first 4 KB
+    if len({m.group(1).lower().split()[0] for m in _HTML_ANYWHERE.finditer(text[:4096])}) >= 2:
         return "html"
     return "txt"

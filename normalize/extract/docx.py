@@ -164,9 +164,19 @@ def _read_part(zf: zipfile.ZipFile, name: str, required: bool, cap: int = MAX_XM
             f"docx: zip bomb suspected ({name} compression ratio {info.file_size // max(info.compress_size, 1)}:1)",
             "failed",
         )
+    # zipfile inflates as much as asked for, whatever the header declares: ask in
+    # chunks, never more than the declared size (+1 to see a lie) or the cap
+    limit = min(cap, info.file_size) + 1
     try:
         with zf.open(info) as f:
-            out = f.read(cap + 1)
+            chunks, got = [], 0
+            while got < limit:
+                chunk = f.read(min(1024 * 1024, limit - got))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+            out = b"".join(chunks)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
         raise ExtractionError(f"docx: {name} cannot be inflated ({e})", "failed") from None
     except Exception as e:  # noqa: BLE001 - zlib.error, NotImplementedError (compression method) …
@@ -193,11 +203,16 @@ def _core_title(core: bytes | None) -> str | None:
     return title if _REPORT_TITLE.search(title) else None
 
 
+_LEADING_INT = re.compile(r"\s*(\d{1,9})")
+
+
 def _int_attr(el, attr: str, default: int, lo: int = 0, hi: int = MAX_SPAN) -> int:
     v = el.get(attr)
     if v is None:
         return default
-    m = re.match(r"\s*(\d+)", v)
+    if v.isdigit() and v.isascii() and len(v) < 10:
+        return max(lo, min(hi, int(v)))
+    m = _LEADING_INT.match(v)
     if not m:
         return default
     return max(lo, min(hi, int(m.group(1))))
@@ -229,22 +244,23 @@ class _Walker:
     def paragraph_lines(self, p) -> list[str]:
         T = self.T
         parts: list[str] = []
-        for el in p.iter(T.r, T.p):
-            if el.tag == T.p:
+        t_tag, p_tag = T.t, T.p
+        for el in p.iter(T.t, T.tab, T.br, T.cr, T.p, T.nbh):
+            tag = el.tag
+            if tag == t_tag:
+                if el.text:
+                    parts.append(el.text)
+            elif tag == p_tag:
                 if el is not p:
                     parts.append("\n")  # a paragraph inside a text box
-                continue
-            for c in el:
-                tag = c.tag
-                if tag == T.t:
-                    if c.text:
-                        parts.append(c.text)
-                elif tag == T.tab:
-                    parts.append("\t")
-                elif tag == T.br or tag == T.cr:
-                    parts.append("\n")
-                elif tag == T.nbh:
-                    parts.append("-")
+            elif el.getparent().tag != T.r:
+                continue  # a tab stop in w:pPr/w:tabs, not a tab character
+            elif tag == T.tab:
+                parts.append("\t")
+            elif tag == T.nbh:
+                parts.append("-")
+            else:
+                parts.append("\n")
         if not parts:
             return []
         text = "".join(parts)
@@ -279,40 +295,44 @@ class _Walker:
             return
         cells: list[list] = []  # [text, row, col, rowspan, colspan]
         open_v: dict[int, list] = {}  # start column → restart cell still growing down
+        tcPr, trPr, gridSpan, vMerge, hMerge, gridBefore, val = (
+            T.tcPr, T.trPr, T.gridSpan, T.vMerge, T.hMerge, T.gridBefore, T.val)
         for r, (tr, tcs) in enumerate(zip(rows, tcs_by_row)):
-            trpr = tr.find(T.trPr)
             col = 0
-            if trpr is not None:
-                gb = trpr.find(T.gridBefore)
-                if gb is not None:
-                    col = _int_attr(gb, T.val, 0)
+            for prop in tr:  # (direct iteration: .find() costs ~1 µs a call)
+                if prop.tag == trPr:
+                    for x in prop:
+                        if x.tag == gridBefore:
+                            col = _int_attr(x, val, 0)
+                    break
             last = None
             for tc in tcs:
                 span, vmerge, hmerge = 1, None, None
-                tcpr = tc.find(T.tcPr)
-                if tcpr is not None:
-                    gs = tcpr.find(T.gridSpan)
-                    if gs is not None:
-                        span = _int_attr(gs, T.val, 1, lo=1)
-                    vm = tcpr.find(T.vMerge)
-                    if vm is not None:
-                        vmerge = vm.get(T.val) or "continue"
-                    hm = tcpr.find(T.hMerge)
-                    if hm is not None:
-                        hmerge = hm.get(T.val) or "continue"
+                for prop in tc:
+                    if prop.tag == tcPr:
+                        for x in prop:
+                            xt = x.tag
+                            if xt == gridSpan:
+                                span = _int_attr(x, val, 1, lo=1)
+                            elif xt == vMerge:
+                                vmerge = x.get(val) or "continue"
+                            elif xt == hMerge:
+                                hmerge = x.get(val) or "continue"
+                        break
                 if hmerge == "continue" and last is not None:
                     last[4] += span
                     col += span
                     continue
                 if vmerge == "continue":
                     rec = open_v.get(col)
-                    if rec is not None and rec[1] + rec[3] == r:
+                    if rec is not None and rec[1] + rec[3] == r and rec[4] == span:
                         rec[3] += 1
                         col += span
                         last = None
                         continue
-                for c in range(col, col + span):
-                    open_v.pop(c, None)
+                if open_v:
+                    for c in range(col, col + span):
+                        open_v.pop(c, None)
                 rec = [self.cell_text(tc), r, col, 1, span]
                 cells.append(rec)
                 if vmerge is not None:  # restart (or an orphan continue: starts its own merge)
@@ -321,7 +341,7 @@ class _Walker:
                 col += span
         if not any(rec[0] for rec in cells):
             return
-        self.blocks.append(Table([Cell(t, r, c, rs, cs) for t, r, c, rs, cs in cells]))
+        self.blocks.append(Table([Cell(t, r, c, rs, cs) for t, r, c, rs, cs in _without_overlaps(cells)]))
 
     def cell_text(self, tc) -> str:
         T = self.T
@@ -347,3 +367,30 @@ class _Walker:
             if line:
                 out.append(line)
         return out
+
+
+def _without_overlaps(cells: list[list]) -> list[list]:
+    """Cells never overlap: a malformed table (a merge that runs into a cell placed by a
+    later row, an hMerge widening a cell under a vertical merge) gets its spans cut."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for rec in cells:
+        _, r, c, rs, cs = rec
+        if rs == 1 and cs == 1:
+            if (r, c) in taken:
+                continue
+            taken.add((r, c))
+            out.append(rec)
+            continue
+        k = 0
+        while k < cs and (r, c + k) not in taken:
+            k += 1
+        if k == 0:
+            continue
+        rows = 1
+        while rows < rs and all((r + rows, c + j) not in taken for j in range(k)):
+            rows += 1
+        rec[3], rec[4] = rows, k
+        taken.update((r + i, c + j) for i in range(rows) for j in range(k))
+        out.append(rec)
+    return out

@@ -301,9 +301,9 @@ def _parse_lines(lines: list[str]) -> list:
         if row:
             rows.append(row)
         texts = [[join_lines(cell) for cell in r] for r in rows]
-        if max((len(r) for r in texts), default=0) <= 1:
-            # one cell per row: TAB-indented paragraphs, not a table
-            blocks.extend(Paragraph(r[0]) for r in texts if r and r[0])
+        if len(texts) <= 1 or max((len(r) for r in texts), default=0) <= 1:
+            # one cell per row, or a single row: TAB-indented paragraphs, not a table
+            blocks.extend(Paragraph(t) for r in texts for t in r if t)
         elif any(any(t for t in r) for r in texts):
             blocks.append(Table([Cell(t, i, j) for i, r in enumerate(texts) for j, t in enumerate(r)]))
         rows, row = None, []
