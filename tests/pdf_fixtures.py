@@ -133,11 +133,18 @@ def _draw_table(c, style: str) -> None:
     _draw_table_text(c, xs, ys)
 
 
-def ruled_table_pdf(style: str = "lines") -> bytes:
+def ruled_table_pdf(style: str = "lines", watermark: bool = False) -> bytes:
     """One page: a title, a heading, a paragraph wrapped over two lines, the ruled table, a
-    closing paragraph and a `- 1 -` footer."""
+    closing paragraph and a `- 1 -` footer; optionally a big grey slanted watermark over all."""
     buf = io.BytesIO()
     c = _canvas(buf)
+    if watermark:
+        c.saveState()
+        c.setFillGray(0.85)
+        c.translate(120, 420)
+        c.rotate(35)
+        _text(c, 0, 0, "政务公开专用水印 2024", 44)
+        c.restoreState()
     _ctext(c, 0, W, 790, "某某区人民政府", 16)
     _ctext(c, 0, W, 768, "2024年政府信息公开工作年度报告", 16)
     _text(c, 60, 740, "一、总体情况")
@@ -213,37 +220,78 @@ def stream_table_pdf() -> bytes:
     return buf.getvalue()
 
 
-def rotated_table_pdf() -> bytes:
-    """A landscape page made the way exporters do it: portrait MediaBox, /Rotate 90, content
-    drawn turned so that it reads upright when displayed.
-
-    Text is in reportlab's bundled Vera TTF (embedded): PDFium leaves out CJK-only runs of the
-    non-embedded STSong-Light when they are turned 90°, which real (embedded) fonts don't hit."""
+def _vera() -> str:
     from reportlab.pdfbase.ttfonts import TTFont
 
     if "Vera" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    return "Vera"
+
+
+ROTATED_ROWS = {
+    "latin": [("Item", "Natural", "Other", "Total"), ("Granted in full", "50", "1", "51")],
+    "cjk": [("项目", "自然人", "其他", "总计"), ("（一）予以公开", "50", "1", "51")],
+}
+ROTATED_HEADING = {"latin": "Section 3: applications received", "cjk": "三、收到和处理政府信息公开申请情况"}
+
+
+def rotated_table_pdf(script: str = "latin", rotate_flag: bool = True) -> bytes:
+    """A landscape table on a portrait page, content drawn turned a quarter counter-clockwise:
+    with `rotate_flag` the page says /Rotate 90 (it displays upright, as exporters do it),
+    without it the page displays sideways (content rotated, no /Rotate, as some do it).
+
+    `latin` text is in reportlab's bundled Vera TTF (embedded), which PDFium reads; `cjk`
+    text is STSong-Light, whose turned runs PDFium drops (the pdfminer fallback reads them)."""
+    font = _vera() if script == "latin" else FONT
     buf = io.BytesIO()
     c = _canvas(buf)
-    c.setPageRotation(90)
+    if rotate_flag:
+        c.setPageRotation(90)
     c.saveState()
     # user space → displayed upright with /Rotate 90: display (X, Y_up) = (y, W - x)
     c.translate(W, 0)
     c.rotate(90)
-    c.setFont("Vera", 10.5)
-    c.drawString(60, 540, "Section 3: applications received")
+    c.setFont(font, 10.5)
+    c.drawString(60, 540, ROTATED_HEADING[script])
     xs = [60.0, 300.0, 400.0, 500.0, 600.0]
     ys = [520.0, 495.0, 470.0]
     for y in ys:
         c.line(xs[0], y, xs[-1], y)
     for x in xs:
         c.line(x, ys[0], x, ys[-1])
-    for k, row in enumerate([("Item", "Natural", "Other", "Total"), ("Granted in full", "50", "1", "51")]):
+    for k, row in enumerate(ROTATED_ROWS[script]):
         y = ys[k] - 16
         c.drawString(xs[0] + 4, y, row[0])
         for j in (1, 2, 3):
             c.drawCentredString((xs[j] + xs[j + 1]) / 2, y, row[j])
     c.restoreState()
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def sideways_label_pdf(script: str = "latin") -> bytes:
+    """A table whose merged first column holds a label turned a quarter counter-clockwise
+    (read bottom to top), as narrow row-group columns sometimes are."""
+    font = _vera() if script == "latin" else FONT
+    label = "Results" if script == "latin" else "办理结果"
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    xs = [60.0, 90.0, 300.0, 400.0]
+    ys = [740.0, 715.0, 690.0, 665.0]
+    for k, y in enumerate(ys):
+        c.line(xs[0] if k in (0, len(ys) - 1) else xs[1], y, xs[-1], y)
+    for x in xs:
+        c.line(x, ys[0], x, ys[-1])
+    c.saveState()
+    c.translate(79, 672)
+    c.rotate(90)
+    c.setFont(font, 10.5)
+    c.drawString(0, 0, label)
+    c.restoreState()
+    for k, (name, value) in enumerate([("予以公开", "50"), ("部分公开", "9"), ("不予公开", "0")]):
+        _text(c, xs[1] + 4, 724 - 25 * k, name)
+        _ctext(c, xs[2], xs[3], 724 - 25 * k, value)
     c.showPage()
     c.save()
     return buf.getvalue()

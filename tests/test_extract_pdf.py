@@ -353,11 +353,33 @@ def test_huaian_needs_no_pdfminer(monkeypatch):
     assert len(_tables(extract(HUAIAN.read_bytes()))) == 5
 
 
-def test_rotated_page():
-    doc = extract(fx.rotated_table_pdf())
-    assert [p.text for p in doc.paragraphs()] == ["Section 3: applications received"]
+@pytest.mark.parametrize("script", ["latin", "cjk"])
+@pytest.mark.parametrize("rotate_flag", [True, False], ids=["rotate90", "sideways"])
+def test_rotated_page(script, rotate_flag):
+    doc = extract(fx.rotated_table_pdf(script, rotate_flag))
+    assert [p.text for p in doc.paragraphs()] == [fx.ROTATED_HEADING[script]]
     (t,) = _tables(doc)
-    assert t.rows() == [["Item", "Natural", "Other", "Total"], ["Granted in full", "50", "1", "51"]]
+    assert t.rows() == [list(row) for row in fx.ROTATED_ROWS[script]]
+
+
+@pytest.mark.parametrize("script", ["latin", "cjk"])
+def test_sideways_label_in_a_cell(script):
+    (t,) = _tables(extract(fx.sideways_label_pdf(script)))
+    label = "Results" if script == "latin" else "办理结果"
+    assert t.rows() == [[label, "予以公开", "50"], [label, "部分公开", "9"], [label, "不予公开", "0"]]
+
+
+def test_slanted_watermark_is_left_out():
+    doc = extract(fx.ruled_table_pdf(watermark=True))
+    (t,) = _tables(doc)
+    assert t.rows()[2:] == [
+        ["一、本年新收政府信息公开申请数量", "95", "0", "95"],
+        ["二、上年结转", "—", "", "3"],
+        ["（七）总计", "1,234", "0", "1234"],
+    ]
+    assert fx.PARAGRAPH in [p.text for p in doc.paragraphs()]
+    assert not any("水印" in text for text in _all_text(doc))
+    assert any("slant" in w for w in doc.warnings)
 
 
 # ---------------------------------------------------------------------------------------------

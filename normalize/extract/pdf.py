@@ -32,6 +32,7 @@ Page numbers in `Paragraph.page` / `Table.page` are 1-based.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from bisect import bisect_right
 
@@ -50,6 +51,41 @@ MAX_OBJECTS_PER_PAGE = 20_000
 MAX_SEGMENTS_PER_PAGE = 4_000
 #: at most this many pages of one file are re-read with pdfminer (text PDFium cannot measure)
 MAX_FALLBACK_PAGES = 30
+
+
+def _retyped(func, restype, *argtypes):
+    """The same PDFium function with plain types (a handle as an int: hashable, no pointer
+    object to build) for the calls made once per page object."""
+    address = ctypes.cast(func, ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+def _plain(name: str):
+    """PDFium function `name` taking and returning handles as ints."""
+    func = getattr(_pdfium, name)
+
+    def plain(t):
+        return ctypes.c_void_p if t is not None and t.__name__.startswith("LP_struct_fpdf_") else t
+
+    return _retyped(func, plain(func.restype), *[plain(t) for t in func.argtypes])
+
+
+_page_object = _plain("FPDFPage_GetObject")
+_object_type = _plain("FPDFPageObj_GetType")
+_obj_font = _plain("FPDFTextObj_GetFont")
+_font_embedded = _plain("FPDFFont_GetIsEmbedded")
+_obj_bounds = _plain("FPDFPageObj_GetBounds")
+_obj_matrix = _plain("FPDFPageObj_GetMatrix")
+_obj_stroke_color = _plain("FPDFPageObj_GetStrokeColor")
+_obj_fill_color = _plain("FPDFPageObj_GetFillColor")
+_form_count = _plain("FPDFFormObj_CountObjects")
+_form_object = _plain("FPDFFormObj_GetObject")
+_path_draw_mode = _plain("FPDFPath_GetDrawMode")
+_path_count = _plain("FPDFPath_CountSegments")
+_path_segment = _plain("FPDFPath_GetPathSegment")
+_segment_point = _plain("FPDFPathSegment_GetPoint")
+_segment_type = _plain("FPDFPathSegment_GetType")
+_segment_close = _plain("FPDFPathSegment_GetClose")
 
 _THIN = 3.0  # pt: a path this thin in one direction is a ruling line
 _POS_TOL = 2.5  # pt: segments this close in position are the same line
@@ -77,20 +113,36 @@ def _is_cjk(ch: str) -> bool:
 
 
 class _Ch:
-    """One printed character, in a y-up page frame (display orientation)."""
+    """One printed character: its box and baseline in a y-up page frame (user space until
+    `_to_frame` moves it into the frame of the page as read), and its orientation."""
 
-    __slots__ = ("c", "x0", "x1", "y0", "y1", "by", "sp", "prev", "idx")
+    __slots__ = ("c", "x0", "x1", "y0", "y1", "by", "ox", "q", "sp", "prev", "idx", "src")
 
-    def __init__(self, c, x0, x1, y0, y1, by, sp, prev, idx):
+    def __init__(self, c, x0, x1, y0, y1, by, sp, prev, idx, ox=0.0, q=0, src=None):
         self.c = c
         self.x0 = x0
         self.x1 = x1
         self.y0 = y0
         self.y1 = y1
-        self.by = by  # baseline
+        self.by = by  # baseline (y of the glyph origin)
+        self.ox = ox  # x of the glyph origin
+        self.q = q  # quarter turns (counter-clockwise) of its baseline from upright
         self.sp = sp  # a (generated or real) space stood right before it in the text stream
         self.prev = prev  # stream index of the previous printed character
         self.idx = idx
+        self.src = src  # for a turned copy (see `_turned`): the character it was made from
+
+
+def _to_frame(chars: list[_Ch], rot, dq: int) -> None:
+    """Move characters from user space into the page frame; `dq`: quarter turns the frame
+    adds to their orientation."""
+    for ch in chars:
+        ax, ay = rot(ch.x0, ch.y0)
+        bx, by_ = rot(ch.x1, ch.y1)
+        ch.x0, ch.x1 = (ax, bx) if ax <= bx else (bx, ax)
+        ch.y0, ch.y1 = (ay, by_) if ay <= by_ else (by_, ay)
+        ch.ox, ch.by = rot(ch.ox, ch.by)
+        ch.q = (ch.q - dq) % 4
 
 
 _SPACE_CHARS = frozenset(" \t\u3000\xa0\u2002\u2003\u2009\u200b")
@@ -113,12 +165,14 @@ def _rotation_fn(rotation: int, box: tuple[float, float, float, float]):
     return None
 
 
-def _page_chars(textpage, rot) -> tuple[list[_Ch], int, int]:
-    """Characters of a page; also the number of unusable characters (no Unicode mapping) and
-    of characters left out by the per-page cap."""
+def _page_chars(textpage, rotation: int) -> tuple[list[_Ch], int, int, int]:
+    """Characters of a page in user space, with their orientation relative to the page as
+    displayed (/Rotate `rotation` quarter turns); also the number of unusable characters (no
+    Unicode mapping), of characters left out by the per-page cap, and of oblique characters
+    left out (watermarks, stamps: text neither upright nor turned by a quarter)."""
     n = _pdfium.FPDFText_CountChars(textpage)
     if n <= 0:
-        return [], 0, 0
+        return [], 0, 0, 0
     dropped = 0
     if n > MAX_CHARS_PER_PAGE:
         dropped = n - MAX_CHARS_PER_PAGE
@@ -131,12 +185,14 @@ def _page_chars(textpage, rot) -> tuple[list[_Ch], int, int]:
         text = "".join(chr(get_u(textpage, i)) for i in range(n))
     get_box = _pdfium.FPDFText_GetCharBox
     get_origin = _pdfium.FPDFText_GetCharOrigin
+    get_angle = _pdfium.FPDFText_GetCharAngle
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     ox, oy = ctypes.c_double(), ctypes.c_double()
     get_loose = _pdfium.FPDFText_GetLooseCharBox
     loose = _pdfium.FS_RECTF()
+    turn = 90.0 * rotation
     chars: list[_Ch] = []
-    bad = 0
+    bad = oblique = 0
     space = False
     prev = -1
     for i, c in enumerate(text):
@@ -151,25 +207,28 @@ def _page_chars(textpage, rot) -> tuple[list[_Ch], int, int]:
         if o < 0x20 or o == 0xFFFD or o == 0xFFFE or o == 0xFFFF or 0xE000 <= o <= 0xF8FF:
             bad += 1
             continue
+        angle = get_angle(textpage, i)  # radians, clockwise, in user space
+        q = 0
+        if angle > 0.02:
+            ccw = (360.0 - angle * 57.29577951308232 - turn) % 360.0
+            q4 = round(ccw / 90.0)
+            if abs(ccw - 90.0 * q4) > 2.0:
+                oblique += 1
+                continue
+            q = q4 % 4
+        elif rotation:
+            q = (-rotation) % 4
         if not get_box(textpage, i, left, right, bottom, top):
             continue
         get_origin(textpage, i, ox, oy)
-        x0, x1, y0, y1, by = left.value, right.value, bottom.value, top.value, oy.value
-        if y1 - y0 < 0.05 and get_loose(textpage, i, loose):
+        x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
+        if (y1 - y0 < 0.05 or x1 - x0 < 0.05) and get_loose(textpage, i, loose):
             # no glyph outline (a non-embedded font PDFium substitutes): use the font's em box
             x0, x1, y0, y1 = loose.left, loose.right, loose.bottom, loose.top
-        if rot is not None:
-            ax, ay = rot(x0, y0)
-            bx, bby = rot(x1, y1)
-            x0, x1 = (ax, bx) if ax <= bx else (bx, ax)
-            y0, y1 = (ay, bby) if ay <= bby else (bby, ay)
-            by = rot(ox.value, oy.value)[1]
-            if not (y0 - 1 <= by <= y1 + 1):  # glyph drawn sideways in the displayed page
-                by = y0
-        chars.append(_Ch(c, x0, x1, y0, y1, by, space, prev, i))
+        chars.append(_Ch(c, x0, x1, y0, y1, oy.value, space, prev, i, ox.value, q))
         space = False
         prev = i
-    return chars, bad, dropped
+    return chars, bad, dropped, oblique
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,7 +275,7 @@ class _Paths:
 
     def _visible(self, obj, stroked: bool) -> bool:
         r, g, b, a = self.u
-        get = _pdfium.FPDFPageObj_GetStrokeColor if stroked else _pdfium.FPDFPageObj_GetFillColor
+        get = _obj_stroke_color if stroked else _obj_fill_color
         if not get(obj, r, g, b, a):
             return True
         if a.value == 0:
@@ -226,7 +285,7 @@ class _Paths:
     @staticmethod
     def _matrix(obj):
         m = _pdfium.FS_MATRIX()
-        if not _pdfium.FPDFPageObj_GetMatrix(obj, m):
+        if not _obj_matrix(obj, m):
             return None
         return (m.a, m.b, m.c, m.d, m.e, m.f)
 
@@ -253,24 +312,24 @@ class _Paths:
         self.visited += 1
         if self.visited > MAX_OBJECTS_PER_PAGE:
             return
-        kind = _pdfium.FPDFPageObj_GetType(obj)
+        kind = _object_type(obj)
         if kind == _pdfium.FPDF_PAGEOBJ_PATH:
             self._path(obj, parent)
         elif kind == _pdfium.FPDF_PAGEOBJ_FORM and depth < 8:
             m = self._compose(self._matrix(obj), parent)
-            for k in range(_pdfium.FPDFFormObj_CountObjects(obj)):
-                child = _pdfium.FPDFFormObj_GetObject(obj, k)
+            for k in range(_form_count(obj)):
+                child = _form_object(obj, k)
                 if child:
                     self.visit(child, m, depth + 1)
 
     def _path(self, obj, parent) -> None:
-        if not _pdfium.FPDFPath_GetDrawMode(obj, self.fillmode, self.stroke):
+        if not _path_draw_mode(obj, self.fillmode, self.stroke):
             return
         filled, stroked = self.fillmode.value != 0, bool(self.stroke.value)
         if not (filled or stroked):
             return
         fl, fb, fr, ft = self.f
-        if not _pdfium.FPDFPageObj_GetBounds(obj, fl, fb, fr, ft):
+        if not _obj_bounds(obj, fl, fb, fr, ft):
             return
         # bounds are in the parent's space (the page, or the enclosing form)
         p0 = self._pt(parent, fl.value, fb.value)
@@ -282,7 +341,7 @@ class _Paths:
             if max(w, h) > _THIN and self._visible(obj, stroked):
                 self._add_box(x0, y0, x1, y1)
             return
-        nseg = _pdfium.FPDFPath_CountSegments(obj)
+        nseg = _path_count(obj)
         if not stroked and nseg <= 6:
             return  # one filled box: cell shading or a background, not a border
         if not self._visible(obj, stroked):
@@ -294,10 +353,10 @@ class _Paths:
         subpaths: list[list[tuple[float, float, bool]]] = []
         cur: list[tuple[float, float, bool]] = []
         for k in range(min(nseg, 20_000)):
-            seg = _pdfium.FPDFPath_GetPathSegment(obj, k)
-            if not seg or not _pdfium.FPDFPathSegment_GetPoint(seg, px, py):
+            seg = _path_segment(obj, k)
+            if not seg or not _segment_point(seg, px, py):
                 continue
-            kind = _pdfium.FPDFPathSegment_GetType(seg)
+            kind = _segment_type(seg)
             x, y = self._pt(m, px.value, py.value)
             if kind == _pdfium.FPDF_SEGMENT_MOVETO:
                 if cur:
@@ -305,7 +364,7 @@ class _Paths:
                 cur = [(x, y, False)]
             else:
                 cur.append((x, y, kind == _pdfium.FPDF_SEGMENT_LINETO))
-            if _pdfium.FPDFPathSegment_GetClose(seg) and cur:
+            if _segment_close(seg) and cur:
                 cur.append((cur[0][0], cur[0][1], True))
                 subpaths.append(cur)
                 cur = []
@@ -545,11 +604,12 @@ def _em(chars: list[_Ch]) -> float:
     return 10.0
 
 
-def _group_lines(chars: list[_Ch]) -> list[list[_Ch]]:
-    """Characters → lines (top to bottom), each sorted left to right."""
+def _group_lines(chars: list[_Ch], em: float | None = None) -> list[list[_Ch]]:
+    """Characters → lines (top to bottom), each sorted left to right. `em`: their font size."""
     if not chars:
         return []
-    em = _em(chars)
+    if em is None:
+        em = _em(chars)
     tol = max(0.35 * em, 1.0)
     chars = sorted(chars, key=lambda c: -c.by)
     lines: list[list[_Ch]] = [[chars[0]]]
@@ -571,6 +631,37 @@ def _group_lines(chars: list[_Ch]) -> list[list[_Ch]]:
                 continue
             dedup.append(ch)
         out.append(dedup)
+    return out
+
+
+def _turned(ch: _Ch) -> _Ch:
+    """A copy of a sideways or upside-down character, turned upright about the origin."""
+    q = ch.q
+    if q == 1:  # baseline runs up the page: turn a quarter clockwise
+        return _Ch(ch.c, ch.y0, ch.y1, -ch.x1, -ch.x0, -ch.ox, ch.sp, ch.prev, ch.idx, ch.by, 0, ch)
+    if q == 3:  # baseline runs down the page: turn a quarter counter-clockwise
+        return _Ch(ch.c, -ch.y1, -ch.y0, ch.x0, ch.x1, ch.ox, ch.sp, ch.prev, ch.idx, -ch.by, 0, ch)
+    return _Ch(ch.c, -ch.x1, -ch.x0, -ch.y1, -ch.y0, -ch.by, ch.sp, ch.prev, ch.idx, -ch.ox, 0, ch)
+
+
+def _reading_lines(chars: list[_Ch], em: float | None = None) -> list[list[_Ch]]:
+    """Characters → lines in reading order, whichever way each runs: upright text line by
+    line; sideways text (a label turned a quarter) column by column, read along its baseline.
+    Characters of turned lines are upright copies (`src` is the character as printed)."""
+    if all(c.q == 0 for c in chars):
+        return _group_lines(chars, em)
+    by_turn: dict[int, list[_Ch]] = {}
+    for c in chars:
+        by_turn.setdefault(c.q, []).append(c)
+    out = []
+    for q, group in by_turn.items():
+        if q == 0:
+            lines = _group_lines(group, em)
+        else:
+            lines = _group_lines([_turned(c) for c in group], em)
+        out.extend(lines)
+    if len(by_turn) > 1:
+        out.sort(key=lambda ln: -max((c.src or c).y1 for c in ln))
     return out
 
 
@@ -623,8 +714,10 @@ def _is_marker(text: str) -> bool:
 
 def _cell_text(chars: list[_Ch]) -> str:
     text = ""
-    for line in _group_lines(chars):
-        em = _em(line)
+    if not chars:
+        return ""
+    em = _em(chars)
+    for line in _reading_lines(chars, em):
         piece = " ".join(p[2] for p in _line_parts(line, em, 2.0))
         if _is_marker(piece):
             continue
@@ -647,16 +740,22 @@ class _Pdfminer:
         self.pages = None
         self.used = 0
 
-    def chars(self, index: int) -> list[_Ch]:
+    def chars(self, index: int, dq: int = 0, width: float = 0.0, height: float = 0.0) -> list[_Ch]:
+        """Characters of page `index` in the page frame: pdfminer lays the page out as displayed
+        (/Rotate applied); `dq` more quarter turns give a frame `width` × `height`."""
         import logging
 
         log = logging.getLogger("pdfminer")
         level = log.level
         log.setLevel(logging.CRITICAL)  # a damaged file makes pdfminer log every bad operator
         try:
-            return self._chars(index)
+            chars = self._chars(index)
         finally:
             log.setLevel(level)
+        if dq:
+            w, h = (height, width) if dq in (1, 3) else (width, height)  # the displayed page
+            _to_frame(chars, _rotation_fn(dq, (0.0, 0.0, w, h)), dq)
+        return chars
 
     def _chars(self, index: int) -> list[_Ch]:
         import io
@@ -699,10 +798,13 @@ class _Pdfminer:
                     continue
                 if c in _BREAK_CHARS or ord(c) < 0x20 or c == "\ufffd":
                     continue
-                by = obj.matrix[5] if obj.upright else obj.y0
-                if not (obj.y0 - 1 <= by <= obj.y1 + 1):
-                    by = obj.y0
-                out.append(_Ch(c, obj.x0, obj.x1, obj.y0, obj.y1, by, space, prev, k))
+                a, b = obj.matrix[0], obj.matrix[1]
+                turn = math.degrees(math.atan2(b, a)) % 360.0
+                q = round(turn / 90.0)
+                if abs(turn - 90.0 * q) > 2.0:
+                    continue  # oblique: a watermark
+                ox, by = obj.matrix[4], obj.matrix[5]
+                out.append(_Ch(c, obj.x0, obj.x1, obj.y0, obj.y1, by, space, prev, k, ox, q % 4))
                 space = False
                 prev = k
             elif isinstance(obj, LTContainer):
@@ -739,16 +841,33 @@ def _read_page(
                    max(mb[0].value, mb[2].value), max(mb[1].value, mb[3].value))
         else:
             box = (0.0, 0.0, _pdfium.FPDF_GetPageWidthF(page), _pdfium.FPDF_GetPageHeightF(page))
-        rotation = _pdfium.FPDFPage_GetRotation(page)
-        rot = _rotation_fn(rotation, box)
-        height = box[2] - box[0] if rotation in (1, 3) else box[3] - box[1]
+        rotation = _pdfium.FPDFPage_GetRotation(page) % 4
         textpage = _pdfium.FPDFText_LoadPage(page)
         if not textpage:
             warnings.append(f"page {index + 1}: no text page; skipped")
             return [], 0, 0, False, None
-        chars, bad, dropped = _page_chars(textpage, rot)
+        chars, bad, dropped, oblique = _page_chars(textpage, rotation)
         if dropped:
             warnings.append(f"page {index + 1}: {dropped} characters past {MAX_CHARS_PER_PAGE} not read")
+        if oblique:
+            warnings.append(f"page {index + 1}: {oblique} characters printed at a slant (a watermark?) left out")
+        # content drawn sideways without /Rotate (or against it): read the page the way its text runs
+        dq = 0
+        if chars:
+            turns = [0, 0, 0, 0]
+            for ch in chars:
+                turns[ch.q] += 1
+            dq = max(range(4), key=turns.__getitem__)
+            if turns[dq] <= turns[0] * 1.5:
+                dq = 0
+        rotation = (rotation + dq) % 4
+        rot = _rotation_fn(rotation, box)
+        width, height = (box[3] - box[1], box[2] - box[0]) if rotation in (1, 3) else (box[2] - box[0], box[3] - box[1])
+        if rot is not None:
+            _to_frame(chars, rot, dq)
+        elif dq:
+            for ch in chars:
+                ch.q = (ch.q - dq) % 4
 
         n_obj = _pdfium.FPDFPage_CountObjects(page)
         has_image = False
@@ -761,26 +880,24 @@ def _read_page(
             warnings.append(f"page {index + 1}: {n_obj} graphics objects; tables not looked for")
         else:
             paths = _Paths(rot)
-            get_type, get_obj = _pdfium.FPDFPageObj_GetType, _pdfium.FPDFPage_GetObject
             text_kind, image_kind = _pdfium.FPDF_PAGEOBJ_TEXT, _pdfium.FPDF_PAGEOBJ_IMAGE
             fb = paths.f
-            get_font, get_bounds = _pdfium.FPDFTextObj_GetFont, _pdfium.FPDFPageObj_GetBounds
+            page_addr = ctypes.cast(page, ctypes.c_void_p).value
             fonts: dict = {}
             for k in range(n_obj):
-                obj = get_obj(page, k)
+                obj = _page_object(page_addr, k)
                 if not obj:
                     continue
-                kind = get_type(obj)
+                kind = _object_type(obj)
                 if kind == text_kind:
                     # PDFium leaves out of its text page any text object whose glyph boxes have
                     # no width: runs of a non-embedded CJK font it has no substitute glyphs for
                     # (single characters, or runs turned 90°)
-                    font = get_font(obj)
-                    key = ctypes.cast(font, ctypes.c_void_p).value
-                    embedded = fonts.get(key)
+                    font = _obj_font(obj)
+                    embedded = fonts.get(font)
                     if embedded is None:
-                        embedded = fonts[key] = bool(font) and bool(_pdfium.FPDFFont_GetIsEmbedded(font))
-                    if not embedded and get_bounds(obj, *fb) and fb[2].value - fb[0].value < 0.01:
+                        embedded = fonts[font] = bool(font) and bool(_font_embedded(font))
+                    if not embedded and _obj_bounds(obj, *fb) and fb[2].value - fb[0].value < 0.01:
                         lost += 1
                     continue
                 if kind == image_kind:
@@ -807,7 +924,7 @@ def _read_page(
         else:
             fallback.used += 1
             try:
-                other = fallback.chars(index)
+                other = fallback.chars(index, dq, width, height)
             except Exception as exc:  # noqa: BLE001 - pdfminer on a broken file: keep PDFium's text
                 other = None
                 warnings.append(f"page {index + 1}: {lost} text runs PDFium cannot read; pdfminer failed ({type(exc).__name__})")
@@ -838,15 +955,20 @@ def _read_page(
             pass
 
     lines = []
-    for line in _group_lines(free):
+    for line in _reading_lines(free):
         em = _em(line)
         parts = _line_parts(line, em, 2.0)
         text = " ".join(p[2] for p in parts).strip()
         if not text:
             continue
-        lines.append(
-            _Line(text, line[0].x0, line[-1].x1, max(c.y1 for c in line), min(c.y0 for c in line), em, parts, index + 1)
-        )
+        if line[0].src is not None:  # a turned line: its box on the page
+            printed = [c.src for c in line]
+            x0, x1 = min(c.x0 for c in printed), max(c.x1 for c in printed)
+            top, bottom = max(c.y1 for c in printed), min(c.y0 for c in printed)
+        else:
+            x0, x1 = line[0].x0, line[-1].x1
+            top, bottom = max(c.y1 for c in line), min(c.y0 for c in line)
+        lines.append(_Line(text, x0, x1, top, bottom, em, parts, index + 1))
     lines = _drop_page_markers(lines, height)
     if grids:
         items.extend((ln.top, ln) for ln in lines)
