@@ -110,11 +110,18 @@ _QUOTES = [
 ]
 
 
-def check_text(text: str, facts: list[Fact]) -> list[Issue]:
-    """Numbers quoted in the text against table 3. A warning only: texts may quote another scope."""
+def compact(text: str) -> str:
+    """NFKC with all whitespace removed: the form quotes are searched in (and ids are hashed from)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def check_text(compact_text: str, facts: list[Fact]) -> list[Issue]:
+    """Numbers quoted in the text (as `compact()` gives it) against table 3.
+
+    A warning only: a text may quote another scope (the office, not the district).
+    """
     cells = _Cells(facts, "t3")
     issues = []
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     for pattern, row in _QUOTES:
         table_total = cells.get(row, "total")
         if table_total is None:
@@ -122,7 +129,7 @@ def check_text(text: str, facts: list[Fact]) -> list[Issue]:
         accepted = {table_total}
         if row == "new_received" and cells.get("carried_over", "total") is not None:
             accepted.add(table_total + cells.get("carried_over", "total"))
-        for m in pattern.finditer(compact):
+        for m in pattern.finditer(compact_text):
             quoted = float(m.group(1))
             if not any(_eq(quoted, a) for a in accepted):
                 issues.append(Issue("text.quote", "warning",
@@ -130,5 +137,5 @@ def check_text(text: str, facts: list[Fact]) -> list[Issue]:
     return issues
 
 
-def run(facts: list[Fact], version: str | None, text: str) -> list[Issue]:
-    return check_t3(facts, version) + check_t4(facts) + check_text(text, facts)
+def run(facts: list[Fact], version: str | None, compact_text: str) -> list[Issue]:
+    return check_t3(facts, version) + check_t4(facts) + check_text(compact_text, facts)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
 from datetime import datetime, timezone
 
 from normalize import checks, metadata, regions, sections, tables
@@ -38,13 +36,13 @@ def full_text(doc: Document) -> str:
     return "\n".join(lines)
 
 
-def report_id(text: str, doc_sha: str) -> str:
+def report_id(words: str, doc_sha: str) -> str:
     """Stable across re-runs and re-downloads: the report's words, not the file's bytes.
 
-    Two files that print the same text (a re-rendered page, the same report found on two
-    portals) get the same id; a file with too little text falls back to its bytes' hash.
+    `words` is the text as `checks.compact` gives it. Two files that print the same text (a
+    re-rendered page, the same report found on two portals) get the same id; a file with
+    too little text falls back to its bytes' hash.
     """
-    words = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     basis = "text:" + words if len(words) >= 200 else "bytes:" + doc_sha
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
 
@@ -114,9 +112,10 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
                              publish_hint=source.publish_date_hint)
     issues += meta.issues
     text = full_text(doc)
+    words = checks.compact(text)
     parts = sections.split(doc)
     row.update(
-        report_id=report_id(text, row["doc_sha256"]),
+        report_id=report_id(words, row["doc_sha256"]),
         title=meta.title or doc.title or source.title_hint,
         year=meta.year,
         agency_name=meta.agency_name,
@@ -145,7 +144,7 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
     issues += mapped.issues
     facts = mapped.facts
     row["format_version"] = version
-    issues += checks.run(facts, version, text)
+    issues += checks.run(facts, version, words)
 
     if not meta.looks_like_report and not modern:
         row["status"] = "not_a_report"

@@ -15,6 +15,7 @@ header cells differently from data cells, split table 3 over two pages, leave th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Iterable
 
 from normalize import values
@@ -216,23 +217,27 @@ def _rows(tables: list[Table], table_spec: TableSpec) -> list[Row | tuple[str, l
 # ---------------------------------------------------------------- row alignment
 
 
-def _align(rows: list[Row], entries: list[Entry], score) -> list[Entry | None]:
-    """Order-preserving assignment of rows to entries maximising the summed label scores."""
-    n, m = len(rows), len(entries)
-    scores = [[score(row, entry) for entry in entries] for row in rows]
+def _align(scores: list[dict[str, float]], keys: list[str]) -> list[str | None]:
+    """Order-preserving assignment of rows to keys maximising the summed label scores.
+
+    `scores[i]` holds row i's plausible keys; a key missing from it scores 0.
+    """
+    n, m = len(scores), len(keys)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
+        row_scores, above, here = scores[i - 1], best[i - 1], best[i]
         for j in range(1, m + 1):
-            options = [best[i - 1][j], best[i][j - 1]]
-            if scores[i - 1][j - 1] >= MATCH_THRESHOLD:
-                options.append(best[i - 1][j - 1] + scores[i - 1][j - 1])
-            best[i][j] = max(options)
-    result: list[Entry | None] = [None] * n
+            value = max(above[j], here[j - 1])
+            s = row_scores.get(keys[j - 1], 0.0)
+            if s >= MATCH_THRESHOLD and above[j - 1] + s > value:
+                value = above[j - 1] + s
+            here[j] = value
+    result: list[str | None] = [None] * n
     i, j = n, m
     while i > 0 and j > 0:
-        s = scores[i - 1][j - 1]
+        s = scores[i - 1].get(keys[j - 1], 0.0)
         if s >= MATCH_THRESHOLD and abs(best[i][j] - (best[i - 1][j - 1] + s)) < 1e-9:
-            result[i - 1] = entries[j - 1]
+            result[i - 1] = keys[j - 1]
             i, j = i - 1, j - 1
         elif abs(best[i][j] - best[i - 1][j]) < 1e-9:
             i -= 1
@@ -241,21 +246,54 @@ def _align(rows: list[Row], entries: list[Entry], score) -> list[Entry | None]:
     return result
 
 
-def _t3_score(row: Row, entry: Entry) -> float:
-    leaf = row.leaf
-    if not leaf:
-        return 0.0
-    groups = spec().t3.groups
-    context = row.folded_labels[:-1]
-    in_other_group = any(g in label for label in context for g in groups["other"])
-    if entry.key == "other_other":
-        return 1.0 if leaf == "其他" and in_other_group else (0.6 if leaf == "其他" else 0.0)
-    if entry.key == "other_handling" and leaf in groups["other"]:
-        return 1.0
-    # a group label alone (（三）不予公开 printed in its own row) is not a row
-    if any(leaf == g for names in groups.values() for g in names):
-        return 0.0
-    return entry.score(leaf)
+@cache
+def _exact_labels(table: str) -> dict[str, tuple[str, ...]]:
+    """Folded label → the row keys printing exactly that label."""
+    index: dict[str, list[str]] = {}
+    for entry in getattr(spec(), table).rows:
+        for label in entry.labels:
+            index.setdefault(label, []).append(entry.key)
+    return {label: tuple(keys) for label, keys in index.items()}
+
+
+# rows that stand outside any group: seeing one ends the group above
+_UNGROUPED = {"new_received", "carried_over", "granted", "partially_granted", "total_processed", "carried_forward"}
+
+
+def _t3_scores(rows: list[Row]) -> list[dict[str, float]]:
+    """Each row's plausible keys with their scores, reading group labels as context.
+
+    A group label (（三）不予公开, （六）其他处理) is printed in a merged cell spanning its
+    sub-rows, or — in plain-text exports and flattened pages — on the group's first row
+    only; so the group in force is carried down until a row outside any group.
+    """
+    t3 = spec().t3
+    group_of = {label: name for name, labels in t3.groups.items() for label in labels if name != "outcomes"}
+    exact = _exact_labels("t3")
+    fuzzy = [e for e in t3.rows if e.key not in ("other_other", "other_handling")]
+    result: list[dict[str, float]] = []
+    group: str | None = None
+    for row in rows:
+        leaf = row.leaf
+        own = [group_of[g] for label in row.folded_labels[:-1] for g in group_of if g in label]
+        if own:
+            group = own[-1]
+        if leaf in group_of:  # a group label as the row's own label
+            group = group_of[leaf]
+            result.append({"other_handling": 1.0} if group == "other" else {})
+            continue
+        if leaf == "其他":
+            result.append({"other_other": 1.0 if group == "other" else 0.6})
+            continue
+        keys = exact.get(leaf)
+        if keys:
+            scores = {key: 1.0 for key in keys}
+        else:
+            scores = {e.key: s for e in fuzzy if (s := e.score(leaf)) >= MATCH_THRESHOLD}
+        if not own and scores and max(scores, key=scores.get) in _UNGROUPED:
+            group = None
+        result.append(scores)
+    return result
 
 
 def _facts_for_row(table: str, row_key: str, col_keys: list[str], row: Row, unit: str | None = None) -> list[Fact]:
@@ -285,13 +323,13 @@ def map_t3(tables: list[Table], out: Mapped) -> None:
     col_keys = [c.key for c in t3.columns]
     raw_rows = _rows(tables, t3)
     candidates = [r for r in raw_rows if isinstance(r, Row) and r.leaf and not _is_header(r, t3)]
-    assignment = _align(candidates, list(t3.rows), _t3_score)
-    for row, entry in zip(candidates, assignment):
-        if entry is None:
+    assignment = _align(_t3_scores(candidates), [e.key for e in t3.rows])
+    for row, key in zip(candidates, assignment):
+        if key is None:
             if issue := _unmapped_issue("t3", row):
                 out.issues.append(issue)
             continue
-        out.facts.extend(_facts_for_row("t3", entry.key, col_keys, row))
+        out.facts.extend(_facts_for_row("t3", key, col_keys, row))
     for row in raw_rows:
         if not isinstance(row, Row) and (issue := _unmapped_issue("t3", row)):
             out.issues.append(issue)
@@ -416,9 +454,9 @@ def _t4_header_order(table: Table, data: list[Cell]) -> list[tuple[str, str]] | 
 def map_t2(tables: list[Table], out: Mapped) -> None:
     t2 = spec().t2
     votes: set[str] = set()
+    header: list[tuple[Entry, Cell]] = []  # kept across tables: a page break may fall under a header
     for table in tables:
         ragged = _is_ragged(table)
-        header: list[tuple[Entry | None, Cell]] = []
         for index, cells in enumerate(_grid_rows(table)):
             own = [c for c in cells if c.row == index]
             if not own:
@@ -475,25 +513,35 @@ def _header_unit(entry: Entry, header: list[tuple[Entry, Cell]]) -> str | None:
 
 
 def map_appendix(tables: list[Table], out: Mapped) -> None:
-    """Every number of a table with no canonical keys, under its printed labels."""
-    for t_index, table in enumerate(tables):
+    """Every number of a table with no canonical keys, under its printed labels.
+
+    The first row is the header, unless it prints a number: then the table continues the
+    one before it (a page break) and reads under that one's header. A printed 单位 column
+    gives the unit of the numbers in its row.
+    """
+    header: list[str] = []
+    for table in tables:
         rows = table.rows()
         if not rows:
             continue
-        header = [fold(x) for x in rows[0]]
-        for r, row in enumerate(rows[1:], start=1):
+        continues = header and len(rows[0]) == len(header) and any(values.is_number(x) for x in rows[0])
+        if not continues:
+            header, rows = [fold(x) for x in rows[0]], rows[1:]
+        unit_col = header.index("单位") if "单位" in header else None
+        for r, row in enumerate(rows, start=1):
             label = next((fold(x) for x in row if x.strip() and not values.is_value_like(x)), "") or f"row{r}"
+            unit = row[unit_col].strip() or None if unit_col is not None and unit_col < len(row) else None
             seen = set()
             for c, raw in enumerate(row):
                 parsed = values.parse(raw)
                 if parsed.flag in ("text", "blank"):
                     continue
-                col_key = (header[c] if c < len(header) and header[c] else f"col{c}")
-                key = (label, col_key)
-                if key in seen:
+                col_key = header[c] if c < len(header) and header[c] else f"col{c}"
+                if (label, col_key) in seen:
                     continue  # a merged cell repeated over the grid
-                seen.add(key)
-                out.facts.append(Fact("appendix", label, col_key, parsed.value, raw.strip(), parsed.flag, parsed.unit))
+                seen.add((label, col_key))
+                out.facts.append(Fact("appendix", label, col_key, parsed.value, raw.strip(), parsed.flag,
+                                      parsed.unit or (unit if parsed.value is not None else None)))
     if any(f.table == "appendix" for f in out.facts):
         out.found.add("appendix")
 

@@ -1,6 +1,6 @@
 """The national format's cross-checks: failures are listed, numbers are never changed."""
 
-from normalize.checks import check_t3, check_t4, check_text
+from normalize.checks import check_t3, check_t4, check_text, compact
 from normalize.record import Fact
 from tests import grids
 
@@ -71,6 +71,6 @@ def test_t4_rows_add_up():
 
 def test_numbers_quoted_in_the_text_are_compared_with_table_3():
     facts = t3_facts(grids.balanced_t3())
-    assert check_text("全年共收到政府信息公开申请99件，均按期答复。", facts) == []
-    issues = check_text("全年共收到政府信息公开申请17件。", facts)
+    assert check_text(compact("全年共收到政府信息公开申请 99 件，均按期答复。"), facts) == []
+    issues = check_text(compact("全年共收到政府信息公开申请17件。"), facts)
     assert codes(issues) == ["text.quote"] and issues[0].severity == "warning"

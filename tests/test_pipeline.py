@@ -87,6 +87,7 @@ def test_pre2019_report_keeps_text_and_every_appendix_number():
     got = {(f.row_key, f.col_key): (f.value, f.value_flag) for f in record.facts}
     assert all(f.table == "appendix" for f in record.facts)
     assert got[("主动公开政府信息数", "数量")] == (1200, None)
+    assert next(f.unit for f in record.facts if f.row_key == "受理申请数") == "件"
     assert got[("受理申请数", "数量")] == (35, None)
     assert got[("行政复议数", "数量")] == (None, "dash")
 

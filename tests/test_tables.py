@@ -153,3 +153,14 @@ def test_unmatched_row_with_numbers_is_reported_not_dropped():
     values["not_processed_duplicate"] = ["5", "0", "0", "0", "0", "0", "5"]
     _, mapped = facts_of(grids.report(*grids.t3_grid(values, layout)))
     assert any(i.code == "t3.unmapped_row" and "5" in i.message for i in mapped.issues)
+
+
+def test_other_subrows_when_the_group_label_is_printed_on_the_first_row_only():
+    # plain-text exports and flattened pages print （六）其他处理 once, then "2." and "3.其他" alone
+    values = grids.balanced_t3()
+    values["other_other"] = ["1", "0", "0", "0", "0", "0", "1"]
+    values["granted"] = ["49", "2", "0", "1", "0", "0", "52"]
+    got, mapped = facts_of(grids.report(grids.t3_text_rows(values)))
+    assert got[("other_other", "total")].value == 1
+    assert got[("other_handling", "total")].value_flag == "derived"
+    assert not [i for i in mapped.issues if i.severity == "error"]
