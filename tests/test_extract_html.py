@@ -170,6 +170,22 @@ def test_page_declaring_gbk_but_encoded_utf8():
     assert any("declared gb2312" in w for w in doc.warnings), doc.warnings
 
 
+def test_correctly_declared_page_has_no_warnings():
+    page = _html(f"<p>{PARA}</p>", head='<meta charset="utf-8">').encode("utf-8")
+    assert extract(page).warnings == []
+    page = _html(f"<p>{PARA}</p>", head='<meta charset="gbk">').encode("gbk")
+    assert extract(page).warnings == []
+
+
+def test_hidden_copies_are_dropped_unless_all_is_hidden():
+    page = _html(f'<div id="zoom"><p>{PARA}</p><div style="DISPLAY: none"><p>隐藏的副本文字</p></div>'
+                 '<p hidden>另一段隐藏文字</p>尾巴</div>')
+    assert [p.text for p in extract(page.encode()).paragraphs()] == [PARA, "尾巴"]
+    page = _html(f'<div id="zoom" style="display:none"><p>{PARA}</p></div>')
+    doc = extract(page.encode())
+    assert doc.text == PARA and any("hidden" in w for w in doc.warnings)
+
+
 def test_utf8_bom_and_big5_declared():
     assert extract(b"\xef\xbb\xbf" + _html(f"<p>{PARA}</p>").encode("utf-8")).text == PARA
     big5 = _html("<p>政府資訊公開年度報告</p>", head='<meta charset="big5">').encode("big5")

@@ -123,7 +123,10 @@ def extract(data: bytes) -> Document:
         if parent is not None:
             parent.remove(fb)
     walker = _Walker(tags)
-    walker.blocks_of(body)
+    try:
+        walker.blocks_of(body)
+    except RecursionError:
+        raise ExtractionError("docx: content nested too deeply to read", "failed") from None
     blocks = walker.blocks
     if walker.alt_chunks:
         warnings.append(f"docx: {walker.alt_chunks} embedded altChunk part(s) not read")

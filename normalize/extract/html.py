@@ -114,10 +114,6 @@ _NONSPACE_LEN = etree.XPath("string-length(translate(normalize-space(.), ' ', ''
 _LINK_TEXT = etree.XPath(".//a//text()")
 _ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 _DIRECT_CELLS = etree.XPath("./tr/td|./tr/th|./tbody/tr/td|./tbody/tr/th|./thead/tr/td|./thead/tr/th")
-_META = etree.XPath("//meta[@name or @property]")
-_TITLE_CANDIDATES = etree.XPath(
-    "//h1|//h2|//*[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
-)
 
 _DECLARED = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-:.]+)""",
@@ -142,8 +138,9 @@ def extract(data: bytes) -> Document:
         m = _DECLARED.search(data[:16384])
         if m:
             declared = (m.group(1) or m.group(2)).decode("ascii", "replace")
-    text, enc, enc_warnings = decode_text(data, declared)
-    warnings.append(f"encoding: {enc}" + (f" (declared {declared})" if declared else " (none declared)"))
+    # (the encoding is named in the warnings only when it was not declared correctly:
+    # the pipeline turns every warning into an issue on the report row)
+    text, enc, enc_warnings = decode_text(data, declared, note_undeclared=True)
     warnings.extend(enc_warnings)
     if not text.strip():
         raise ExtractionError("html: the page is empty", "not_a_report")
@@ -170,6 +167,8 @@ def extract(data: bytes) -> Document:
     title = _title(root)
     etree.strip_elements(root, *_DROP, with_tail=False)
     body = _find_body(root, data)
+    if _may_hide(data):
+        _drop_hidden(body, warnings)
     blocks = _blocks(body)
     if not blocks:
         raise ExtractionError("html: the page holds no text", "not_a_report")
@@ -206,8 +205,18 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|--|—|－| - )\s*")
 
 
 def _title(root) -> str | None:
+    """meta ArticleTitle; else a heading or title element naming the report; else the
+    `<title>` part naming it; else the first h1, a meta title or the `<title>`.
+
+    (Only tag-filtered iteration: an XPath scanning every element costs 0.2–0.6 ms.)"""
     meta_title = None
-    for m in _META(root):
+    page_title = ""
+    head = root.find("head")
+    for m in (head.iter("meta", "title") if head is not None else ()):
+        if m.tag == "title":
+            if not page_title:
+                page_title = collapse("".join(m.itertext()))
+            continue
         name = (m.get("name") or m.get("property") or "").lower()
         if name in ("articletitle", "article_title"):
             t = collapse(m.get("content") or "")
@@ -218,23 +227,31 @@ def _title(root) -> str | None:
             if t:
                 meta_title = t
     first_h1 = None
-    for el in _TITLE_CANDIDATES(root):
+    for el in root.iter("h1", "h2"):
         t = collapse("".join(el.itertext()))
-        if not (4 <= len(t) <= 120):
-            continue
-        if _REPORTISH.search(t):
-            return t
-        if first_h1 is None and el.tag == "h1":
-            first_h1 = t
+        if 4 <= len(t) <= 120:
+            if _REPORTISH.search(t):
+                return t
+            if first_h1 is None and el.tag == "h1":
+                first_h1 = t
     if meta_title and _REPORTISH.search(meta_title):
         return meta_title
-    t_el = root.find(".//title")
-    page_title = collapse("".join(t_el.itertext())) if t_el is not None else ""
+    if not page_title:
+        t_el = root.find(".//title")
+        page_title = collapse("".join(t_el.itertext())) if t_el is not None else ""
     if page_title:
-        parts = [p for p in _TITLE_SPLIT.split(page_title) if p]
-        for p in parts:
-            if _REPORTISH.search(p):
-                return p
+        for part in _TITLE_SPLIT.split(page_title):
+            if part and _REPORTISH.search(part):
+                return part
+    # an article-title element (div.title, p#ucapTitle …) naming the report
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        names = el.get("class"), el.get("id")
+        if (names[0] and "itle" in names[0].lower()) or (names[1] and "itle" in names[1].lower()):
+            t = collapse("".join(el.itertext()))
+            if 4 <= len(t) <= 120 and _REPORTISH.search(t):
+                return t
     return first_h1 or meta_title or (page_title or None)
 
 
@@ -308,6 +325,63 @@ def _descend(el, cache: dict):
             return el
         el = best
     return el
+
+
+_HIDING_STYLE = re.compile(r"(?i)(?:display\s*:\s*none|visibility\s*:\s*hidden)")
+
+
+def _may_hide(data: bytes) -> bool:
+    """Whether some tag may hide its content (an inline display:none/visibility:hidden
+    style or a `hidden` attribute). A cheap scan of the bytes: the element search it
+    saves costs ~0.4 ms on a Word-pasted page."""
+    low = data.lower()
+    for key in (b"display", b"visibility"):
+        i = low.find(key)
+        while i != -1:
+            after = low[i + len(key): i + len(key) + 24].replace(b" ", b"")
+            if (after.startswith(b":none") or after.startswith(b":hidden")) and low.rfind(b"<", 0, i) > low.rfind(b">", 0, i):
+                return True  # inside a tag: an inline style
+            i = low.find(key, i + 1)
+    i = low.find(b" hidden")
+    while i != -1:
+        if low[i + 7: i + 8] in (b" ", b">", b"=", b"/") and low.rfind(b"<", 0, i) > low.rfind(b">", 0, i):
+            return True
+        i = low.find(b" hidden", i + 1)
+    return False
+
+
+def _drop_hidden(body, warnings: list[str]) -> None:
+    """Hidden elements inside the article (a second copy of a table for printing, SEO
+    text) are not what the page shows; but when hiding would leave nothing (a page that
+    shows its article by script), everything is kept."""
+    hidden = []
+    for el in body.iter():
+        style = el.get("style")
+        if (style and _HIDING_STYLE.search(style)) or el.get("hidden") is not None:
+            hidden.append(el)
+    if not hidden:
+        return
+    total = int(_NONSPACE_LEN(body))
+    gone = sum(int(_NONSPACE_LEN(h)) for h in hidden if not any(a in hidden for a in h.iterancestors()))
+    if total and gone >= 0.9 * total:
+        warnings.append("html: the article is hidden on the page (display:none); read anyway")
+        return
+    for h in hidden:
+        parent = h.getparent()
+        if parent is not None:
+            _remove_keep_tail(h)
+
+
+def _remove_keep_tail(el) -> None:
+    parent = el.getparent()
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
 
 
 # ------------------------------------------------------------------------------ walk

@@ -142,12 +142,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str, list[str]]:
+def decode_text(data: bytes, declared: str | None = None, note_undeclared: bool = False) -> tuple[str, str, list[str]]:
     """Decode bytes of unknown encoding → (text, encoding used, warnings).
 
     Order: BOM; strict UTF-8; the declared charset (if any, and not a Latin one that
     decodes anything); strict GB18030; charset-normalizer; GB18030 with replacement.
-    A declared charset that does not decode the bytes is reported in the warnings."""
+    Warnings name only what is worth a look (the pipeline lists each as an issue): a
+    declared charset that does not decode the bytes, replaced bytes, a guess, and with
+    `note_undeclared` a non-UTF-8 encoding that nothing declared."""
     warnings: list[str] = []
     bom = bom_encoding(data)
     if bom:
@@ -176,7 +178,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str, lis
             continue
         if declared_c and enc != declared_c and not (declared_c in _GB and enc == "gb18030"):
             warnings.append(f"encoding: declared {declared} but the bytes are {enc}")
-        elif not declared_c and enc != "utf-8":
+        elif not declared_c and note_undeclared:
             warnings.append(f"encoding: none declared, decoded as {enc}")
         return text, enc, warnings
     u16 = _utf16_without_bom(data)
@@ -263,9 +265,7 @@ def extract(data: bytes) -> Document:
     data = bytes(data)
     if len(data) > MAX_BYTES:
         raise ExtractionError(f"text: file too large ({len(data)} bytes)", "failed")
-    text, enc, warnings = decode_text(data)
-    if enc not in ("utf-8",):
-        warnings.insert(0, f"encoding: {enc}")
+    text, _enc, warnings = decode_text(data)
     if "\x00" in text:
         text = text.replace("\x00", "")
     text = _BOOKMARK.sub("", text)
