@@ -322,6 +322,35 @@ def single_char_runs_pdf() -> bytes:
     return buf.getvalue()
 
 
+def framed_layout_pdf() -> bytes:
+    """Text laid out in a one-column frame (a layout table: an outer box and a rule under each
+    row), then a table ruled only across (a box and horizontal rules, no column lines) whose
+    columns stand at wide gaps."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    ys = [780.0, 755.0, 730.0]
+    for y in ys:
+        c.line(60, y, 460, y)
+    c.line(60, ys[0], 60, ys[-1])
+    c.line(460, ys[0], 460, ys[-1])
+    _text(c, 64, 764, "一、总体情况")
+    _text(c, 85, 739, "本年度政府信息公开工作有序开展。")
+    _text(c, 60, 700, "二、主动公开政府信息情况")
+    rows = [("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), ("规章", "0", "0", "0"), ("行政规范性文件", "3", "0", "8")]
+    ys = [690.0, 665.0, 640.0, 615.0]
+    for y in ys:
+        c.line(60, y, 460, y)
+    c.line(60, ys[0], 60, ys[-1])
+    c.line(460, ys[0], 460, ys[-1])
+    for k, row in enumerate(rows):
+        for x, cell in zip((64, 190, 290, 380), row):
+            _text(c, x, ys[k] - 16, cell)
+    _text(c, 60, 590, "三、收到和处理政府信息公开申请情况")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def encrypted_pdf(user_password: str = "secret") -> bytes:
     """Encrypted with reportlab's standard security handler; an empty user password gives a
     file anyone can open (owner password only)."""
@@ -363,7 +392,29 @@ def many_pages_pdf(n: int) -> bytes:
     buf = io.BytesIO()
     c = _canvas(buf)
     for k in range(n):
-        _text(c, 60, 780, f"第{k + 1}段正文。")
+        _text(c, 60, 600, f"第{k + 1}段正文。")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+RUNNING_BODY = [
+    ["一、总体情况", "本年度政府信息公开工作有序开展。"],
+    ["二、主动公开政府信息情况", "全年主动公开政府信息二千余条。"],
+    ["三、收到和处理政府信息公开申请情况", "本年度共受理申请九十五件。"],
+]
+
+
+def running_header_pdf() -> bytes:
+    """Three pages with a running header, a running footer and page numbers `第 N 页 共 3 页`."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    for k, body in enumerate(RUNNING_BODY):
+        _ctext(c, 0, W, 805, "某某区人民政府2024年政府信息公开工作年度报告", 9)
+        for j, line in enumerate(body):
+            _text(c, 60 if j == 0 else 81, 700 - 20 * j, line)
+        _ctext(c, 0, W, 52, "某某区人民政府办公室 编印", 9)
+        _ctext(c, 0, W, 36, f"第 {k + 1} 页 共 3 页", 9)
         c.showPage()
     c.save()
     return buf.getvalue()

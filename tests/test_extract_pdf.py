@@ -353,6 +353,30 @@ def test_huaian_needs_no_pdfminer(monkeypatch):
     assert len(_tables(extract(HUAIAN.read_bytes()))) == 5
 
 
+def test_one_column_frame_is_text_and_rows_at_wide_gaps_are_a_table():
+    doc = extract(fx.framed_layout_pdf())
+    kinds = [b.text if isinstance(b, Paragraph) else "<table>" for b in doc.blocks]
+    assert kinds == [
+        "一、总体情况",
+        "本年度政府信息公开工作有序开展。",
+        "二、主动公开政府信息情况",
+        "<table>",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+    (t,) = _tables(doc)
+    assert t.rows() == [
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "0", "0", "0"],
+        ["行政规范性文件", "3", "0", "8"],
+    ]
+
+
+def test_running_header_and_footer_dropped():
+    doc = extract(fx.running_header_pdf())
+    assert [p.text for p in doc.paragraphs()] == [line for body in fx.RUNNING_BODY for line in body]
+    assert [p.page for p in doc.paragraphs()] == [1, 1, 2, 2, 3, 3]
+
+
 @pytest.mark.parametrize("script", ["latin", "cjk"])
 @pytest.mark.parametrize("rotate_flag", [True, False], ids=["rotate90", "sideways"])
 def test_rotated_page(script, rotate_flag):

@@ -534,8 +534,8 @@ def _build_grid(hs, vs) -> _Grid | None:
             for rr in range(r, r2):
                 for cc in range(c, c2):
                     owner[rr][cc] = idx
-    if len(spans) < 2:
-        return None  # a box around text, not a table
+    if len(spans) < 2 or ncols < 2:
+        return None  # a box around text, or a frame of one column: layout, not a table
     return _Grid(xs, ys_desc, owner, spans)
 
 
@@ -579,9 +579,10 @@ def _find_grids(h_raw, v_raw) -> list[_Grid]:
 
 
 class _Line:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "em", "parts", "page")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "em", "parts", "page", "edge")
 
     def __init__(self, text, x0, x1, top, bottom, em, parts, page):
+        self.edge = False  # near the top or bottom edge of its page
         self.text = text
         self.x0 = x0
         self.x1 = x1
@@ -970,10 +971,10 @@ def _read_page(
             top, bottom = max(c.y1 for c in line), min(c.y0 for c in line)
         lines.append(_Line(text, x0, x1, top, bottom, em, parts, index + 1))
     lines = _drop_page_markers(lines, height)
-    if grids:
-        items.extend((ln.top, ln) for ln in lines)
-    else:
-        items.extend(_stream_tables(lines, index + 1))
+    n = len(lines)
+    for k, ln in enumerate(lines):  # candidates for a running header or footer
+        ln.edge = (k < 2 and ln.bottom > 0.88 * height) or (k >= n - 2 and ln.top < 0.12 * height)
+    items.extend(_stream_tables(lines, index + 1))
     items.sort(key=lambda it: -it[0])
     return [it[1] for it in items], len(chars), bad, has_image, (_em(chars) if chars else None)
 
@@ -1138,6 +1139,27 @@ def _join_all(texts: list[str]) -> str:
     return out
 
 
+def _drop_running_lines(pages: list[list]) -> None:
+    """Running headers and footers: a line at the top or bottom edge of its page whose text
+    (numbers aside) recurs at the edges of at least 3 pages and half of them."""
+    if len(pages) < 3:
+        return
+    seen: dict[str, set[int]] = {}
+    for k, items in enumerate(pages):
+        for it in items:
+            if isinstance(it, _Line) and it.edge:
+                seen.setdefault(re.sub(r"\d+", "#", it.text.replace(" ", "")), set()).add(k)
+    running = {t for t, where in seen.items() if len(where) >= max(3, len(pages) // 2)}
+    if not running:
+        return
+    for items in pages:
+        items[:] = [
+            it
+            for it in items
+            if not (isinstance(it, _Line) and it.edge and re.sub(r"\d+", "#", it.text.replace(" ", "")) in running)
+        ]
+
+
 def _title(pages: list[list], body: float | None) -> str | None:
     """The title: the leading lines of the first page printed larger than the body text
     (`body`: the document's usual font size)."""
@@ -1291,6 +1313,7 @@ def extract(data: bytes) -> Document:
     if image_only:
         warnings.append(f"pages without a text layer (images only, need OCR): {image_only}")
 
+    _drop_running_lines(pages)
     title = _title(pages, sorted(ems)[len(ems) // 2] if ems else None)
     blocks = _paragraphs(pages)
     return Document(blocks=blocks, source_format="pdf", pages=n_pages, title=title, warnings=warnings)
