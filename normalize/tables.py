@@ -512,20 +512,33 @@ def _header_unit(entry: Entry, header: list[tuple[Entry, Cell]]) -> str | None:
 # ---------------------------------------------------------------- appendix (pre-2019)
 
 
+def _is_appendix_header(first: list[str], previous: list[str]) -> bool:
+    """Does a table's first row name its columns, or does the table continue the previous one?
+
+    A header prints several different labels and no number; a continued table starts with
+    data or with a section row whose one label spans the width.
+    """
+    if not previous or len(first) != len(previous):
+        return True
+    if [fold(x) for x in first] == previous:
+        return True  # the header repeated on the new page
+    distinct = {fold(x) for x in first if x.strip()}
+    return len(distinct) >= 2 and not any(values.is_number(x) for x in first)
+
+
 def map_appendix(tables: list[Table], out: Mapped) -> None:
     """Every number of a table with no canonical keys, under its printed labels.
 
-    The first row is the header, unless it prints a number: then the table continues the
-    one before it (a page break) and reads under that one's header. A printed 单位 column
-    gives the unit of the numbers in its row.
+    The first row is the header, unless the table continues the one before it after a page
+    break (see `_is_appendix_header`): then it reads under that one's header. A printed 单位
+    column gives the unit of the numbers in its row.
     """
     header: list[str] = []
     for table in tables:
         rows = table.rows()
         if not rows:
             continue
-        continues = header and len(rows[0]) == len(header) and any(values.is_number(x) for x in rows[0])
-        if not continues:
+        if _is_appendix_header(rows[0], header):
             header, rows = [fold(x) for x in rows[0]], rows[1:]
         unit_col = header.index("单位") if "单位" in header else None
         for r, row in enumerate(rows, start=1):

@@ -118,7 +118,8 @@ def expected_facts(spec: ReportSpec) -> list:
 
     Returns `normalize.record.Fact` objects. Cells print what `spec.cells` says; values
     follow `parse_cell`. `value_raw` is the cell's printed text with surrounding white
-    space stripped ("" for a blank cell). A 2021 table 3 that prints the three （六）
+    space stripped ("" for a blank cell); an appendix number takes its row's printed
+    单位 as `unit`. A 2021 table 3 that prints the three （六）
     sub-rows also yields `other_handling` per column, flagged `derived` (value_raw None;
     the sum of the three sub-rows, None unless all three print a number: a blank is
     never counted as 0).
@@ -126,11 +127,14 @@ def expected_facts(spec: ReportSpec) -> list:
     from normalize.record import Fact
 
     out = []
+    appendix_units = {k: unit for kind, _, unit, k in spec.appendix_rows if kind == "item"}
     for key in cell_keys(spec):
         raw = spec.cells.get(key, "")
         value, flag, unit = parse_cell(raw)
         if key == ("t2", "fees", "amount_10k_yuan") and flag is None and value is not None:
             unit = "万元"
+        if key[0] == "appendix" and unit is None and value is not None:
+            unit = appendix_units.get(key[1]) or None  # the row's printed 单位
         out.append(Fact(key[0], key[1], key[2], value, raw.strip().replace("\u00a0", ""), flag, unit))
     if spec.format_version == "2021" and spec.t3_other_rows == "split":
         for col in T3_COLUMNS:
