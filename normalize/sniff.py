@@ -68,7 +68,7 @@ def _sniff(data: bytes) -> str:
         return "unknown"  # other archives: nothing the extractors read
     if b"%PDF-" in data[:1024]:
         return "pdf"  # (readers accept junk before the header)
-    text = _as_text(data[:65536])
+    text = _as_text(data[:8192])  # the start decides; decoding 64 KB cost 0.2 ms
     if text is None:
         return "unknown"
     return _text_format(text)
