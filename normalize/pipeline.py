@@ -148,6 +148,7 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
 
     if not meta.looks_like_report and not modern:
         row["status"] = "not_a_report"
+        row["format_version"], facts = None, []  # its text is kept; its tables are no report's numbers
         issues.append(Issue("meta.not_a_report", "error",
                             "no annual-report title and no table 3 or 4: not a 政府信息公开工作年度报告"))
     elif version == "pre2019":

@@ -97,6 +97,7 @@ def test_a_page_that_is_not_a_report():
            "<p>为了更好地提供政府信息公开服务，特编制本指南。</p><p>一、公开的主体和范围。</p></div></body></html>"
     record = normalize_bytes(html.encode("utf-8"))
     assert record.report["status"] == "not_a_report"
+    assert record.report["format_version"] is None
     assert record.facts == []
     assert any(i["code"] == "meta.not_a_report" for i in record.report["issues"])
 
