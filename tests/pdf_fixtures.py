@@ -133,11 +133,17 @@ def _draw_table(c, style: str) -> None:
     _draw_table_text(c, xs, ys)
 
 
-def ruled_table_pdf(style: str = "lines", watermark: bool = False) -> bytes:
+def ruled_table_pdf(style: str = "lines", watermark: bool = False, stray: bool = False) -> bytes:
     """One page: a title, a heading, a paragraph wrapped over two lines, the ruled table, a
-    closing paragraph and a `- 1 -` footer; optionally a big grey slanted watermark over all."""
+    closing paragraph and a `- 1 -` footer; optionally a big grey slanted watermark over all,
+    or stray short lines touching the grid (an underline from the left border, a tick down
+    from the top border)."""
     buf = io.BytesIO()
     c = _canvas(buf)
+    if stray:
+        c.setLineWidth(0.5)
+        c.line(TABLE_XS[0], 610, TABLE_XS[0] + 70, 610)
+        c.line(TABLE_XS[1] + 30, TABLE_YS[0], TABLE_XS[1] + 30, TABLE_YS[0] - 6)
     if watermark:
         c.saveState()
         c.setFillGray(0.85)

@@ -272,9 +272,9 @@ def test_cjk_font_extracts_as_unicode():
     assert "二、主动公开政府信息情况" in [p.text for p in doc.paragraphs()]
 
 
-@pytest.mark.parametrize("style", ["lines", "filled", "cellrects", "path", "form"])
+@pytest.mark.parametrize("style", ["lines", "filled", "cellrects", "path", "form", "stray"])
 def test_ruled_table_with_spans(style):
-    doc = extract(fx.ruled_table_pdf(style))
+    doc = extract(fx.ruled_table_pdf(style) if style != "stray" else fx.ruled_table_pdf(stray=True))
     tables = _tables(doc)
     assert len(tables) == 1
     t = tables[0]

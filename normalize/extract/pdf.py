@@ -91,7 +91,7 @@ _THIN = 3.0  # pt: a path this thin in one direction is a ruling line
 _POS_TOL = 2.5  # pt: segments this close in position are the same line
 _JOIN_GAP = 3.5  # pt: collinear segments this close end to end are one line
 _CROSS_TOL = 3.0  # pt: how far apart a horizontal and a vertical line may be and still meet
-_COVER = 0.5  # share of a cell side a line must cover to count as a border
+_COVER = 0.6  # share of a cell side a line must cover to count as a border
 
 # ---------------------------------------------------------------------------------------------
 # characters
@@ -462,6 +462,36 @@ def _coverage(intervals: list[tuple[float, float]], lo: float, hi: float) -> flo
     return covered
 
 
+def _borders(xs: list[float], ys_desc: list[float], hs, vs) -> tuple[list[list[bool]], list[list[bool]]]:
+    """Which sides of each grid position have a ruling line: vb[row][k] for the vertical
+    boundary xs[k] across a row, hb[k][col] for the horizontal boundary ys_desc[k] across a
+    column. The outer frame always counts as ruled."""
+    ncols, nrows = len(xs) - 1, len(ys_desc) - 1
+    vlines: list[list[tuple[float, float]]] = [[] for _ in xs]
+    for x, a, b in vs:
+        k = min(range(len(xs)), key=lambda i: abs(xs[i] - x))
+        if abs(xs[k] - x) <= _POS_TOL * 2:
+            vlines[k].append((a, b))
+    hlines: list[list[tuple[float, float]]] = [[] for _ in ys_desc]
+    for y, a, b in hs:
+        k = min(range(len(ys_desc)), key=lambda i: abs(ys_desc[i] - y))
+        if abs(ys_desc[k] - y) <= _POS_TOL * 2:
+            hlines[k].append((a, b))
+    vb = []
+    for r in range(nrows):
+        lo, hi = ys_desc[r + 1], ys_desc[r]
+        need = _COVER * (hi - lo)
+        vb.append([k in (0, ncols) or _coverage(vlines[k], lo, hi) >= need for k in range(ncols + 1)])
+    hb = []
+    for k in range(nrows + 1):
+        row = []
+        for c in range(ncols):
+            lo, hi = xs[c], xs[c + 1]
+            row.append(k in (0, nrows) or _coverage(hlines[k], lo, hi) >= _COVER * (hi - lo))
+        hb.append(row)
+    return vb, hb
+
+
 def _build_grid(hs, vs) -> _Grid | None:
     """A grid from one connected group of horizontal and vertical segments."""
     xs = _cluster([v[0] for v in vs])
@@ -480,34 +510,17 @@ def _build_grid(hs, vs) -> _Grid | None:
     if len(xs) < 2 or len(ys) < 2:
         return None
     ys_desc = ys[::-1]
-    ncols, nrows = len(xs) - 1, len(ys) - 1
-
-    # lines at each boundary position
-    vlines: list[list[tuple[float, float]]] = [[] for _ in xs]
-    for x, a, b in vs:
-        k = min(range(len(xs)), key=lambda i: abs(xs[i] - x))
-        if abs(xs[k] - x) <= _POS_TOL * 2:
-            vlines[k].append((a, b))
-    hlines: list[list[tuple[float, float]]] = [[] for _ in ys_desc]
-    for y, a, b in hs:
-        k = min(range(len(ys_desc)), key=lambda i: abs(ys_desc[i] - y))
-        if abs(ys_desc[k] - y) <= _POS_TOL * 2:
-            hlines[k].append((a, b))
-
-    def v_border(k: int, row: int) -> bool:  # vertical line at xs[k] across row `row`
-        if k == 0 or k == ncols:
-            return True
-        lo, hi = ys_desc[row + 1], ys_desc[row]
-        return _coverage(vlines[k], lo, hi) >= _COVER * (hi - lo)
-
-    def h_border(k: int, col: int) -> bool:  # horizontal line at ys_desc[k] across column `col`
-        if k == 0 or k == nrows:
-            return True
-        lo, hi = xs[col], xs[col + 1]
-        return _coverage(hlines[k], lo, hi) >= _COVER * (hi - lo)
-
-    vb = [[v_border(k, r) for k in range(ncols + 1)] for r in range(nrows)]
-    hb = [[h_border(k, c) for c in range(ncols)] for k in range(nrows + 1)]
+    for _ in range(2):
+        vb, hb = _borders(xs, ys_desc, hs, vs)
+        ncols, nrows = len(xs) - 1, len(ys_desc) - 1
+        # a boundary that borders no cell (a short stray line touching the grid) is no boundary
+        keep_x = [k for k in range(ncols + 1) if k in (0, ncols) or any(vb[r][k] for r in range(nrows))]
+        keep_y = [k for k in range(nrows + 1) if k in (0, nrows) or any(hb[k][c] for c in range(ncols))]
+        if len(keep_x) == ncols + 1 and len(keep_y) == nrows + 1:
+            break
+        xs = [xs[k] for k in keep_x]
+        ys_desc = [ys_desc[k] for k in keep_y]
+    ncols, nrows = len(xs) - 1, len(ys_desc) - 1
 
     owner = [[-1] * ncols for _ in range(nrows)]
     spans: list[tuple[int, int, int, int]] = []
