@@ -209,6 +209,31 @@ def two_page_table_pdf() -> bytes:
     return buf.getvalue()
 
 
+def footer_in_cell_pdf() -> bytes:
+    """A table running down into the footer zone: the page number `1/2` is printed inside the
+    last row's cells, under their values; a one-line cell there holds a real `3`."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    xs = [60.0, 300.0, 400.0, 500.0]
+    ys = [140.0, 110.0, 20.0]
+    for y in ys:
+        c.line(xs[0], y, xs[-1], y)
+    for x in xs:
+        c.line(x, ys[0], x, ys[-1])
+    _text(c, 64, 122, "（六）其他处理")
+    _ctext(c, xs[1], xs[2], 122, "5")
+    _ctext(c, xs[2], xs[3], 122, "5")
+    _text(c, 64, 90, "（七）总计")
+    _ctext(c, xs[1], xs[2], 90, "7")
+    _ctext(c, xs[1], xs[2], 30, "1/2", 9)
+    _ctext(c, xs[2], xs[3], 30, "3")
+    c.showPage()
+    _text(c, 60, 780, "四、结转下年度继续办理")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def stream_table_pdf() -> bytes:
     """A table printed without ruling lines: columns at wide gaps."""
     buf = io.BytesIO()

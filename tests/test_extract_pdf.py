@@ -319,6 +319,12 @@ def test_table_continued_on_next_page():
     assert not [t for t in _all_text(doc) if MARKER.search(t)]
 
 
+def test_bare_page_number_printed_into_a_cell():
+    doc = extract(fx.footer_in_cell_pdf())
+    (t,) = _tables(doc)
+    assert t.rows() == [["（六）其他处理", "5", "5"], ["（七）总计", "7", "3"]]
+
+
 def test_stream_table_without_rules():
     doc = extract(fx.stream_table_pdf())
     kinds = [b.text if isinstance(b, Paragraph) else "<table>" for b in doc.blocks]

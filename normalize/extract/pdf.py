@@ -34,7 +34,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 import pypdfium2  # noqa: F401  (importing the package initialises the PDFium library)
 import pypdfium2.raw as _pdfium
@@ -567,9 +567,12 @@ def _find_grids(h_raw, v_raw) -> list[_Grid]:
         return i
 
     t = _CROSS_TOL
+    v_order = sorted(range(len(vs)), key=lambda j: vs[j][0])
+    v_xs = [vs[j][0] for j in v_order]
     for i, (y, hx0, hx1) in enumerate(hs):
-        for j, (x, vy0, vy1) in enumerate(vs):
-            if hx0 - t <= x <= hx1 + t and vy0 - t <= y <= vy1 + t:
+        for pos in range(bisect_left(v_xs, hx0 - t), bisect_right(v_xs, hx1 + t)):
+            j = v_order[pos]
+            if vs[j][1] - t <= y <= vs[j][2] + t:
                 a, b = find(i), find(n_h + j)
                 if a != b:
                     parent[a] = b
@@ -726,15 +729,25 @@ def _is_marker(text: str) -> bool:
     return bool(_MARKER_DECORATED.match(text.strip()))
 
 
-def _cell_text(chars: list[_Ch]) -> str:
-    text = ""
+def _cell_text(chars: list[_Ch], height: float) -> str:
+    """Text of one cell. Page markers printed into it are left out: a decorated one (`- 3 -`,
+    `第3页`) anywhere, a bare one (`3`, `3/5`) only as the last of several lines and in the
+    footer zone of the page (`height`: the page's)."""
     if not chars:
         return ""
     em = _em(chars)
-    for line in _reading_lines(chars, em):
+    lines = _reading_lines(chars, em)
+    pieces = []
+    for k, line in enumerate(lines):
         piece = " ".join(p[2] for p in _line_parts(line, em, 2.0))
         if _is_marker(piece):
             continue
+        if len(lines) > 1 and k == len(lines) - 1 and _MARKER_BARE.match(piece.strip()):
+            if (line[0].src or line[0]).by < 0.08 * height:
+                continue
+        pieces.append(piece)
+    text = ""
+    for piece in pieces:
         text = _join_text(text, piece)
     return text.strip()
 
@@ -962,7 +975,7 @@ def _read_page(
     for g in grids:
         cells = []
         for k, (r, c, rs, cs) in enumerate(g.spans):
-            cells.append(Cell(_cell_text(g.chars[k]), r, c, rs, cs))
+            cells.append(Cell(_cell_text(g.chars[k], height), r, c, rs, cs))
         if any(cell.text for cell in cells):
             items.append((g.top, Table(cells, page=index + 1)))
         else:  # an empty ruled box: nothing to keep
