@@ -26,28 +26,51 @@ class Cell:
 
 @dataclass(slots=True)
 class Table:
-    """A table as a logical grid. Cells never overlap; uncovered positions are empty."""
+    """A table as a logical grid. Cells never overlap; uncovered positions are empty.
+
+    Tables are built once by an extractor and then only read; `grid()` is cached and
+    rebuilt only when `cells` is replaced or grows.
+    """
 
     cells: list[Cell]
     page: int | None = None
+    _grid: tuple[list[Cell], int, list[list[Cell | None]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
-        return max((c.row + c.rowspan for c in self.cells), default=0)
+        return len(self.grid())
 
     @property
     def n_cols(self) -> int:
-        return max((c.col + c.colspan for c in self.cells), default=0)
+        grid = self.grid()
+        return len(grid[0]) if grid else 0
 
     def grid(self) -> list[list[Cell | None]]:
-        """Rectangular grid; a merged cell appears (as the same object) in every position it covers."""
-        n_cols = self.n_cols
-        grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(self.n_rows)]
+        """Rectangular grid; a merged cell appears (as the same object) in every position it covers.
+
+        The grid is shared between callers: read it, do not modify it.
+        """
+        cached = self._grid
+        if cached is not None and cached[0] is self.cells and cached[1] == len(self.cells):
+            return cached[2]
+        n_rows = max((c.row + c.rowspan for c in self.cells), default=0)
+        n_cols = max((c.col + c.colspan for c in self.cells), default=0)
+        grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
         for cell in self.cells:
             for r in range(cell.row, cell.row + cell.rowspan):
                 for c in range(cell.col, cell.col + cell.colspan):
                     grid[r][c] = cell
+        self._grid = (self.cells, len(self.cells), grid)
         return grid
+
+    def is_ragged(self) -> bool:
+        """True when rows end at different columns: a table with no real grid (plain-text exports).
+
+        Such a table's columns are not aligned, so it is read from each row's right end.
+        """
+        width = self.n_cols
+        return any(row and row[-1] is None for row in self.grid()) and width > 0
 
     def rows(self) -> list[list[str]]:
         """Plain text rows (merged text repeated), for display and debugging."""

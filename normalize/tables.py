@@ -72,16 +72,6 @@ def _grid_rows(table: Table) -> list[list[Cell]]:
     return rows
 
 
-def _is_ragged(table: Table) -> bool:
-    """True for tables with no real grid (plain-text exports): rows of different widths."""
-    width = table.n_cols
-    ends: dict[int, int] = {}
-    for cell in table.cells:
-        for r in range(cell.row, cell.row + cell.rowspan):
-            ends[r] = max(ends.get(r, 0), cell.col + cell.colspan)
-    return any(end != width for end in ends.values())
-
-
 def _texts(table: Table) -> list[str]:
     return [fold(c.text) for c in table.cells if c.text.strip()]
 
@@ -176,10 +166,11 @@ def _split_row(
     if intervals:
         first = min(start for start, _ in intervals.values())
         labels = [c for c in cells if c.col < first and c.col + c.colspan <= first]
+        own = {c.col: c for c in cells if c.row == row_index}
         slots: list[Cell | None] = []
         for key in keys:
             start, end = intervals[key]
-            inside = [c for c in cells if c.row == row_index and start <= c.col < end]
+            inside = [own[col] for col in range(start, end) if col in own]
             printed = [c for c in inside if c.text.strip()]
             slots.append(printed[0] if printed else (inside[0] if inside else None))
         return Row(labels, slots)
@@ -203,10 +194,10 @@ def _rows(tables: list[Table], table_spec: TableSpec) -> list[Row | tuple[str, l
     rows: list[Row | tuple[str, list[Cell]]] = []
     inherited: tuple[int, dict[str, tuple[int, int]]] | None = None
     for table in tables:
-        intervals = None if _is_ragged(table) else _header_intervals(table, table_spec.columns)
+        intervals = None if table.is_ragged() else _header_intervals(table, table_spec.columns)
         if intervals:
             inherited = (table.n_cols, intervals)
-        elif inherited and not _is_ragged(table) and inherited[0] == table.n_cols:
+        elif inherited and not table.is_ragged() and inherited[0] == table.n_cols:
             intervals = inherited[1]
         for index, cells in enumerate(_grid_rows(table)):
             row = _split_row(cells, index, keys, intervals)
@@ -421,7 +412,7 @@ def _value_tail(cells: list[Cell]) -> list[Cell]:
 
 def _t4_header_order(table: Table, data: list[Cell]) -> list[tuple[str, str]] | None:
     """(row_key, col_key) of each data cell from the header cells above it, if all are printed."""
-    if _is_ragged(table):
+    if table.is_ragged():
         return None
     t4 = spec().t4
     grid = table.grid()
@@ -456,7 +447,7 @@ def map_t2(tables: list[Table], out: Mapped) -> None:
     votes: set[str] = set()
     header: list[tuple[Entry, Cell]] = []  # kept across tables: a page break may fall under a header
     for table in tables:
-        ragged = _is_ragged(table)
+        ragged = table.is_ragged()
         for index, cells in enumerate(_grid_rows(table)):
             own = [c for c in cells if c.row == index]
             if not own:

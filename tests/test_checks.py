@@ -74,3 +74,9 @@ def test_numbers_quoted_in_the_text_are_compared_with_table_3():
     assert check_text(compact("全年共收到政府信息公开申请 99 件，均按期答复。"), facts) == []
     issues = check_text(compact("全年共收到政府信息公开申请17件。"), facts)
     assert codes(issues) == ["text.quote"] and issues[0].severity == "warning"
+
+
+def test_quotes_printed_with_full_width_digits():
+    facts = t3_facts(grids.balanced_t3())
+    assert check_text(compact("全年共收到政府信息公开申请９９件。"), facts) == []
+    assert check_text(compact("全年共收到政府信息公开申请１７件。"), facts) != []
