@@ -266,6 +266,30 @@ ROTATED_ROWS = {
 ROTATED_HEADING = {"latin": "Section 3: applications received", "cjk": "三、收到和处理政府信息公开申请情况"}
 
 
+def stream_rows_pdf() -> bytes:
+    """Tables without any ruling: rows typed with single spaces between the values, and a
+    table whose columns stand at fixed positions, with a blank cell, a unit and a header
+    line without a first-column heading."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    _text(c, 60, 780, "三、收到和处理政府信息公开申请情况")
+    _text(c, 60, 760, "一、本年新收政府信息公开申请数量 95 0 0 0 0 0 95")
+    _text(c, 60, 742, "二、上年结转政府信息公开申请数量 3 0 0 0 0 0 3")
+    _text(c, 81, 715, "本年度收取信息处理费 0 元。")
+    cols = [250, 330, 410]
+    for x, head in zip(cols, ("自然人", "法人", "总计")):
+        _ctext(c, x - 30, x + 30, 690, head)
+    for k, row in enumerate([("（一）予以公开", "50", "", "50"), ("（二）部分公开", "9", "1", "10"), ("收费金额", "1.5万元", "0", "1.5万元")]):
+        _text(c, 60, 670 - 20 * k, row[0])
+        for x, v in zip(cols, row[1:]):
+            if v:
+                _ctext(c, x - 30, x + 30, 670 - 20 * k, v)
+    _text(c, 60, 590, "四、政府信息公开行政复议、行政诉讼情况")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def rotated_table_pdf(script: str = "latin", rotate_flag: bool = True) -> bytes:
     """A landscape table on a portrait page, content drawn turned a quarter counter-clockwise:
     with `rotate_flag` the page says /Rotate 90 (it displays upright, as exporters do it),

@@ -383,6 +383,29 @@ def test_running_header_and_footer_dropped():
     assert [p.page for p in doc.paragraphs()] == [1, 1, 2, 2, 3, 3]
 
 
+def test_stream_rows_single_spaces_and_blank_cells():
+    doc = extract(fx.stream_rows_pdf())
+    kinds = [b.text if isinstance(b, Paragraph) else "<table>" for b in doc.blocks]
+    assert kinds == [
+        "三、收到和处理政府信息公开申请情况",
+        "<table>",
+        "本年度收取信息处理费0元。",
+        "<table>",
+        "四、政府信息公开行政复议、行政诉讼情况",
+    ]
+    t1, t2 = _tables(doc)
+    assert t1.rows() == [
+        ["一、本年新收政府信息公开申请数量", "95", "0", "0", "0", "0", "0", "95"],
+        ["二、上年结转政府信息公开申请数量", "3", "0", "0", "0", "0", "0", "3"],
+    ]
+    assert t2.rows() == [
+        ["", "自然人", "法人", "总计"],
+        ["（一）予以公开", "50", "", "50"],
+        ["（二）部分公开", "9", "1", "10"],
+        ["收费金额", "1.5万元", "0", "1.5万元"],
+    ]
+
+
 @pytest.mark.parametrize("script", ["latin", "cjk"])
 @pytest.mark.parametrize("rotate_flag", [True, False], ids=["rotate90", "sideways"])
 def test_rotated_page(script, rotate_flag):

@@ -595,10 +595,11 @@ def _find_grids(h_raw, v_raw) -> list[_Grid]:
 
 
 class _Line:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "em", "parts", "page", "edge")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "em", "parts", "page", "edge", "tokens")
 
-    def __init__(self, text, x0, x1, top, bottom, em, parts, page):
+    def __init__(self, text, x0, x1, top, bottom, em, parts, page, tokens=()):
         self.edge = False  # near the top or bottom edge of its page
+        self.tokens = tokens  # the line cut at every visible space (see `_line_tokens`)
         self.text = text
         self.x0 = x0
         self.x1 = x1
@@ -702,6 +703,33 @@ def _line_parts(line: list[_Ch], em: float, col_gap: float) -> list[tuple[float,
         prev = ch
     parts.append((start, prev.x1, "".join(buf)))
     return parts
+
+
+def _line_tokens(line: list[_Ch], em: float) -> list[tuple[float, float, str]]:
+    """The line cut at every visible space: a space PDFium found in the text stream, a gap of
+    over 2 em, a gap of over 0.8 em between a CJK character and a digit, or of over 0.4 em
+    between two others. For telling table rows (a label, then values) from running text."""
+    tokens = []
+    buf = [line[0].c]
+    start = line[0].x0
+    prev = line[0]
+    for ch in line[1:]:
+        gap = ch.x0 - prev.x1
+        cjk = _is_cjk(prev.c) or _is_cjk(ch.c)
+        if (
+            gap > 2.0 * em
+            or (ch.sp and ch.prev == prev.idx)
+            or (cjk and gap > 0.8 * em and (ch.c.isdigit() or prev.c.isdigit()))
+            or (not cjk and gap > 0.4 * em)
+        ):
+            tokens.append((start, prev.x1, "".join(buf)))
+            buf = [ch.c]
+            start = ch.x0
+        else:
+            buf.append(ch.c)
+        prev = ch
+    tokens.append((start, prev.x1, "".join(buf)))
+    return tokens
 
 
 def _join_text(a: str, b: str) -> str:
@@ -848,7 +876,10 @@ _HEADING = re.compile(
     r"|[（(][一二三四五六七八九十]{1,3}[）)]"
     r"|第[一二三四五六七八九十]{1,3}[章节部分])"
 )
-_NUMERIC = re.compile(r"^[-+]?[\d,，.．%]+(?:[（(].*[）)])?$|^[/／\-—–－]{1,2}$|^N/?A$")
+_NUMERIC = re.compile(
+    r"^[-+＋]?\d[\d,，.．]*(?:%|％|万元|亿元|元|件|条|个|次|人|项)?(?:[（(][^）)]*[）)])?$"
+    r"|^(?:/|／|-|--|—|——|–|－|―|N/?A|无)$"
+)
 
 
 def _read_page(
@@ -995,7 +1026,7 @@ def _read_page(
         else:
             x0, x1 = line[0].x0, line[-1].x1
             top, bottom = max(c.y1 for c in line), min(c.y0 for c in line)
-        lines.append(_Line(text, x0, x1, top, bottom, em, parts, index + 1))
+        lines.append(_Line(text, x0, x1, top, bottom, em, parts, index + 1, _line_tokens(line, em)))
     lines = _drop_page_markers(lines, height)
     n = len(lines)
     for k, ln in enumerate(lines):  # candidates for a running header or footer
@@ -1021,54 +1052,89 @@ def _drop_page_markers(lines: list[_Line], height: float) -> list[_Line]:
 # -- stream tables (pages without ruling lines)
 
 
-def _stream_row(line: _Line) -> bool:
-    """A line that reads as a table row: a label, then one or more values at wide gaps."""
-    parts = line.parts
-    if len(parts) < 2:
-        tokens = line.text.split(" ")
-        return False if len(tokens) < 3 else all(_NUMERIC.match(t) for t in tokens[1:]) and not _NUMERIC.match(tokens[0])
-    return all(_NUMERIC.match(p[2].strip()) for p in parts[1:])
+def _stream_row(line: _Line) -> tuple[str, list[tuple[float, float, str]]] | None:
+    """A line that reads as a table row: a label, then values (numbers, placeholders), either
+    at least two of them or one standing well apart. Returns the label and the values."""
+    tokens = line.tokens
+    k = len(tokens)
+    while k > 0 and _NUMERIC.match(tokens[k - 1][2]):
+        k -= 1
+    if k == 0 or k == len(tokens):
+        return None
+    values = tokens[k:]
+    if len(values) == 1 and values[0][0] - tokens[k - 1][1] < 1.0 * line.em:
+        return None
+    label = ""
+    for t in tokens[:k]:
+        label = _join_text(label, t[2])
+    return label, values
 
 
-def _row_cells(line: _Line) -> list[str]:
-    parts = [p[2].strip() for p in line.parts]
-    if len(parts) >= 2:
-        out = [parts[0]]
-        for p in parts[1:]:
-            out.extend(p.split(" ") if all(_NUMERIC.match(t) for t in p.split(" ")) else [p])
-        return out
-    tokens = line.text.split(" ")
-    return [tokens[0]] + tokens[1:]
+def _value_columns(rows: list[list[tuple[float, float, str]]], em: float) -> list[float] | None:
+    """Column centres of the values of consecutive rows, when each row has at most one value
+    in each column; None when they do not line up."""
+    centres = sorted((v[0] + v[1]) / 2 for row in rows for v in row)
+    columns: list[list[float]] = []
+    for x in centres:
+        if columns and x - columns[-1][-1] <= 1.5 * em:
+            columns[-1].append(x)
+        else:
+            columns.append([x])
+    mids = [sum(c) / len(c) for c in columns]
+    for row in rows:
+        seen = set()
+        for v in row:
+            k = min(range(len(mids)), key=lambda i: abs(mids[i] - (v[0] + v[1]) / 2))
+            if k in seen:
+                return None
+            seen.add(k)
+    return mids
 
 
 def _stream_tables(lines: list[_Line], page: int) -> list[tuple[float, object]]:
-    """Runs of ≥ 2 consecutive table-like lines with the same number of values become a Table.
-    Returns (top, line or table) pairs."""
+    """Runs of ≥ 2 consecutive table-like lines whose values line up in columns become a Table
+    (a value missing from a row is a blank cell); a header line right above with one part per
+    column (or per value column) becomes its first row. Returns (top, line or table) pairs."""
     out: list[tuple[float, object]] = []
     i = 0
     n = len(lines)
+    rows = [_stream_row(ln) for ln in lines]
     while i < n:
-        if not _stream_row(lines[i]):
+        j = i
+        while j < n and rows[j] is not None:
+            j += 1
+        if j - i < 2:
             out.append((lines[i].top, lines[i]))
             i += 1
             continue
-        width = len(_row_cells(lines[i]))
-        j = i + 1
-        while j < n and _stream_row(lines[j]) and len(_row_cells(lines[j])) == width:
-            j += 1
-        if j - i >= 2 and width >= 2:
-            rows = [_row_cells(ln) for ln in lines[i:j]]
-            # a header line right above with as many columns, none of them numbers
-            if out and isinstance(out[-1][1], _Line) and len(out[-1][1].parts) == width:
-                rows.insert(0, [p[2].strip() for p in out[-1][1].parts])
+        counts = {len(r[1]) for r in rows[i:j]}
+        if len(counts) == 1:  # as many values in every row: read them in order
+            mids = [0.0] * counts.pop()
+            grid = [[label] + [v[2] for v in values] for label, values in rows[i:j]]
+        else:  # place each value in the column under which it stands
+            mids = _value_columns([r[1] for r in rows[i:j]], lines[i].em)
+            if mids is None:
+                out.append((lines[i].top, lines[i]))
+                i += 1
+                continue
+            grid = []
+            for label, values in rows[i:j]:
+                row = [label] + [""] * len(mids)
+                for v in values:
+                    k = min(range(len(mids)), key=lambda m: abs(mids[m] - (v[0] + v[1]) / 2))
+                    row[k + 1] = v[2]
+                grid.append(row)
+        top = lines[i].top
+        if out and isinstance(out[-1][1], _Line):
+            head = [p[2].strip() for p in out[-1][1].parts]
+            if len(head) == len(mids) + 1:
+                grid.insert(0, head)
                 top = out.pop()[0]
-            else:
-                top = lines[i].top
-            out.append((top, Table.from_rows(rows, page=page)))
-            i = j
-        else:
-            out.append((lines[i].top, lines[i]))
-            i += 1
+            elif len(head) == len(mids) and out[-1][1].parts[0][0] > max(ln.x0 for ln in lines[i:j]) + 2 * lines[i].em:
+                grid.insert(0, [""] + head)
+                top = out.pop()[0]
+        out.append((top, Table.from_rows(grid, page=page)))
+        i = j
     return out
 
 
