@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from normalize.dataset import DatasetWriter
 from normalize.record import PARSER_VERSION, STATUSES, Issue, Record, normalize_file, sha256
+from normalize.sniff import media_type
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,22 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def local_document(path: Path, record: Record) -> dict[str, Any]:
+    """The `documents` row of a local file: its file:// URL, hash, size and sniffed type."""
+    path = Path(path)
+    try:
+        size: int | None = path.stat().st_size
+    except OSError:
+        size = None
+    return {
+        "url": path.resolve().as_uri(),
+        "sha256": record.report.get("doc_sha256"),
+        "content_type": media_type(record.report.get("source_format") or ""),
+        "size": size,
+        "stored_path": str(path),
+    }
+
+
 def normalize_paths(
     paths: Iterable[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -250,6 +267,7 @@ def normalize_paths(
                     log.warning("%s: the record does not fit the schema: %s", path, e)
                     record = failed_record(path, f"the normalizer's record does not fit the dataset schema: {e}", "internal.schema")
                     writer.add(record)
+                writer.add_document(local_document(path, record))
                 if record.report.get("status") == "failed":
                     failed_files.append(str(path))
                 bar.update(1)

@@ -42,6 +42,24 @@ _IMAGE_MAGIC = (
 )
 
 
+#: the media type recorded for a file of each sniffed format (documents.content_type)
+MEDIA_TYPES = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "wps": "application/vnd.ms-works",
+    "xls": "application/vnd.ms-excel",
+    "txt": "text/plain",
+    "zip": "application/zip",
+}
+
+
+def media_type(fmt: str) -> str:
+    return MEDIA_TYPES.get(fmt, "application/octet-stream")
+
+
 def sniff(data: bytes) -> str:
     """The format of `data` (see module doc). Never raises for any input."""
     try:

@@ -104,3 +104,15 @@ def test_the_zip_bomb_is_refused_quickly(run):
 def test_the_summary_counts_every_status(run):
     summary, reports, _ = run
     assert summary.reports == len(reports) == summary.files
+
+
+def test_every_file_is_a_documents_row_with_its_hash(run, bad_folder):
+    summary, reports, _ = run
+    documents = pd.read_parquet(summary.out / "documents").set_index("stored_path")
+    assert len(documents) == len(reports)
+    for name, row in reports.iterrows():
+        doc = documents.loc[row["source_path"]]
+        assert doc["sha256"] == row["doc_sha256"]
+        assert doc["size"] == (bad_folder / name).stat().st_size
+        assert doc["url"].startswith("file://")
+    assert documents.loc[str(bad_folder / "encrypted.pdf"), "content_type"] == "application/pdf"
