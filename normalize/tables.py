@@ -287,16 +287,16 @@ def _t3_scores(rows: list[Row]) -> list[dict[str, float]]:
     return result
 
 
-def _facts_for_row(table: str, row_key: str, col_keys: list[str], row: Row, unit: str | None = None) -> list[Fact]:
-    facts = []
-    for col_key, cell in zip(col_keys, row.cells):
-        raw = cell.text if cell is not None else None
-        parsed = values.parse(raw)
-        facts.append(
-            Fact(table, row_key, col_key, parsed.value, raw.strip() if raw else (raw if raw is None else ""),
-                 parsed.flag, parsed.unit or (unit if parsed.value is not None else None))
-        )
-    return facts
+def _fact(table: str, row_key: str, col_key: str, cell: Cell | None, unit: str | None = None) -> Fact:
+    """The fact a printed cell gives; `unit` is the column's unit, used when the cell prints none."""
+    raw = cell.text.strip() if cell is not None else None
+    parsed = values.parse(raw)
+    return Fact(table, row_key, col_key, parsed.value, raw, parsed.flag,
+                parsed.unit or (unit if parsed.value is not None else None))
+
+
+def _facts_for_row(table: str, row_key: str, col_keys: list[str], row: Row) -> list[Fact]:
+    return [_fact(table, row_key, col_key, cell) for col_key, cell in zip(col_keys, row.cells)]
 
 
 def _unmapped_issue(table: str, row: Row | tuple[str, list[Cell]]) -> Issue | None:
@@ -374,9 +374,7 @@ def map_t4(tables: list[Table], out: Mapped) -> None:
             if len(tail) >= width:
                 tail = tail[-width:]
                 order = _t4_header_order(table, tail) or [(r, c) for r in row_keys for c in col_keys]
-                for (row_key, col_key), cell in zip(order, tail):
-                    parsed = values.parse(cell.text)
-                    out.facts.append(Fact("t4", row_key, col_key, parsed.value, cell.text.strip(), parsed.flag, parsed.unit))
+                out.facts.extend(_fact("t4", row_key, col_key, cell) for (row_key, col_key), cell in zip(order, tail))
                 out.found.add("t4")
                 return
         # a transposed layout: one row per kind of case, five numbers each
@@ -391,9 +389,7 @@ def map_t4(tables: list[Table], out: Mapped) -> None:
                     by_key[key] = tail
         if len(by_key) == len(row_keys):
             for row_key in row_keys:
-                for col_key, cell in zip(col_keys, by_key[row_key]):
-                    parsed = values.parse(cell.text)
-                    out.facts.append(Fact("t4", row_key, col_key, parsed.value, cell.text.strip(), parsed.flag, parsed.unit))
+                out.facts.extend(_fact("t4", row_key, col_key, cell) for col_key, cell in zip(col_keys, by_key[row_key]))
             out.found.add("t4")
             return
     if tables:
@@ -459,21 +455,15 @@ def map_t2(tables: list[Table], out: Mapped) -> None:
                 for e, _ in header:
                     votes |= set(e.versions) if len(e.versions) == 1 else set()
                 continue
-            label = next((f for f in folded if f), "")
+            label_at = next((i for i, f in enumerate(folded) if f), 0)
+            label = folded[label_at]
             entry = max(t2.rows, key=lambda e: e.score(label))
             if entry.score(label) < 0.9 or not header:
                 if any(values.is_number(c.text) for c in own) and label:
                     out.issues.append(Issue("t2.unmapped_row", "warning", f"a table 2 row matched no canonical row: {label}"))
                 continue
-            data = [c for c in own if fold(c.text) != label or values.is_value_like(c.text)][0:]
-            data = data[1:] if data and data[0].text.strip() and not values.is_value_like(data[0].text) else data
-            pairs = _t2_pairs(header, data, ragged)
-            for col_entry, cell in pairs:
-                raw = cell.text if cell else None
-                parsed = values.parse(raw)
-                unit = _header_unit(col_entry, header)
-                out.facts.append(Fact("t2", entry.key, col_entry.key, parsed.value, raw.strip() if raw else raw,
-                                      parsed.flag, parsed.unit or (unit if parsed.value is not None else None)))
+            for col_entry, cell in _t2_pairs(header, own[label_at + 1:], ragged):
+                out.facts.append(_fact("t2", entry.key, col_entry.key, cell, _header_unit(col_entry, header)))
     if any(f.table == "t2" for f in out.facts):
         out.found.add("t2")
         out.version_votes["t2"] = votes or {"2019", "2021"}
