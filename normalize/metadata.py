@@ -105,7 +105,8 @@ def identify(title_candidates: list[str], paragraphs: list[str], *, publish_hint
     if meta.year is None:
         meta.issues.append(Issue("meta.year_missing", "error", "no report year in the title or the body"))
     if meta.agency_name:
-        meta.agency_name = re.sub(r"^(?:关于|中共)", "", meta.agency_name).strip("《》“”\"' ")
+        name = re.sub(r"^(?:关于|中共)", "", meta.agency_name)
+        meta.agency_name = re.sub(r"(?:关于|的)$", "", name).strip("《》“”\"'【】[] ") or None
     if not meta.agency_name:
         meta.agency_name = _agency_from_body(paragraphs)
     if not meta.agency_name:

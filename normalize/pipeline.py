@@ -102,7 +102,12 @@ def run(data: bytes, source: Source) -> Record:
     except Exception as exc:  # an extractor bug must not lose the report
         log.exception("extractor for %s crashed on %s", fmt, source.path or source.document_url)
         return _finish(row, [Issue("extract.crash", "error", f"the {fmt} extractor failed: {exc!r}")], [])
-    return _normalize_document(doc, row, source)
+    try:
+        return _normalize_document(doc, row, source)
+    except Exception as exc:  # nor may a bug in a later stage: the file stays, with its text
+        log.exception("normalizing %s failed", source.path or source.document_url)
+        row.update(status="failed", full_text=full_text(doc), title=doc.title or source.title_hint)
+        return _finish(row, [Issue("normalize.crash", "error", f"normalization failed: {exc!r}")], [])
 
 
 def _normalize_document(doc: Document, row: dict, source: Source) -> Record:

@@ -107,3 +107,17 @@ def test_report_id_is_stable_and_follows_the_words_not_the_bytes():
     first = normalize_bytes(data).report["report_id"]
     assert normalize_bytes(data).report["report_id"] == first
     assert normalize_bytes(data.replace(b"\n", b"\r\n")).report["report_id"] == first
+
+
+def test_a_bug_in_a_later_stage_still_gives_a_row(monkeypatch):
+    from normalize import pipeline
+
+    def broken(doc):
+        raise RuntimeError("a mapper bug")
+
+    monkeypatch.setattr(pipeline.tables, "map_document", broken)
+    data, _ = full_report(["某某区人民政府2022年政府信息公开工作年度报告"], grids.T3_LAYOUT_2021, grids.T2_2021)
+    record = normalize_bytes(data)
+    assert record.report["status"] == "failed"
+    assert record.report["full_text"]  # the text is kept
+    assert record.report["issues"][0]["code"] == "normalize.crash"
