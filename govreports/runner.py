@@ -181,6 +181,7 @@ class RunSummary:
     files: int
     reports_by_status: dict[str, int]
     reports_with_errors: int
+    reports_failing_checks: int
     issue_codes: list[tuple[str, int]]  # most common first: (code, reports with it)
     error_codes: list[tuple[str, int]]  # the same, for issues of severity error
     facts: int
@@ -200,7 +201,8 @@ class RunSummary:
     def format(self, top: int = 10) -> str:
         lines = [f"{self.files} files → {self.reports} reports, {self.facts} facts in {self.out} ({self.seconds:.1f} s)"]
         lines.append("reports by status: " + ", ".join(f"{s} {n}" for s, n in self.reports_by_status.items()))
-        lines.append(f"checks failed: {self.reports_with_errors} of {self.reports} reports have an error")
+        lines.append(f"checks failed: {self.reports_failing_checks} of {self.reports} reports fail a table check "
+                     f"({self.reports_with_errors} have an error of any kind, see below)")
         if self.error_codes:
             lines.append("most common errors (reports): " + ", ".join(f"{c} {n}" for c, n in self.error_codes[:top]))
         errors = dict(self.error_codes)
@@ -283,6 +285,7 @@ def normalize_paths(
         files=len(files),
         reports_by_status=by_status,
         reports_with_errors=writer.reports_with_errors,
+        reports_failing_checks=writer.reports_failing_checks,
         issue_codes=writer.issue_codes.most_common(),
         error_codes=writer.error_codes.most_common(),
         facts=writer.counts["facts"],

@@ -546,6 +546,7 @@ class DatasetWriter:
         self.error_codes: Counter[str] = Counter()  # the same, for issues of severity error
         self.parser_versions: Counter[str] = Counter()
         self.reports_with_errors = 0
+        self.reports_failing_checks = 0
         self.duplicates: list[dict[str, Any]] = []
         self.counts = {t: 0 for t in TABLES}
 
@@ -744,6 +745,8 @@ class DatasetWriter:
             self.parser_versions[row["parser_version"]] += 1
         if any(i["severity"] == "error" for i in row["issues"]):
             self.reports_with_errors += 1
+        if row["checks_failed"]:
+            self.reports_failing_checks += 1
         self.issue_codes.update({i["code"] for i in row["issues"] if i["code"]})
         self.error_codes.update({i["code"] for i in row["issues"] if i["code"] and i["severity"] == "error"})
         return True
@@ -805,6 +808,7 @@ class DatasetWriter:
             "reports_by_status": {s: self.status_counts.get(s, 0) for s in (*STATUSES, *sorted(set(self.status_counts) - set(STATUSES)))},
             "reports_by_year": {str(y): n for y, n in sorted(self.year_counts.items())},
             "reports_with_errors": self.reports_with_errors,
+            "reports_failing_checks": self.reports_failing_checks,
             "issue_codes": dict(self.issue_codes.most_common()),
             "error_codes": dict(self.error_codes.most_common()),
             "duplicates_skipped": self.duplicates,

@@ -107,7 +107,7 @@ def test_normalize_paths_summary(inputs, tmp_path, workers):
     assert summary.issue_codes[0] == ("t3.balance", 2) and summary.error_codes[0] == ("t3.balance", 2)
     assert not summary.nothing_read
     text = summary.format()
-    assert "ok 2" in text and "2 of 4 reports have an error" in text and "most common errors (reports): t3.balance 2, t3.outcomes 1" in text
+    assert "ok 2" in text and "checks failed: 2 of 4 reports fail a table check (2 have an error of any kind" in text and "most common errors (reports): t3.balance 2, t3.outcomes 1" in text
     assert [r["report_id"] for r in reports_of(out)] == ["id-e", "id-c", "id-a", "id-d"]  # year=0, 2022, 2023 partitions
 
 
@@ -211,7 +211,7 @@ def test_normalize_command(cli, inputs, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "4 files → 4 reports" in result.stderr and "reports by status: ok 2, partial 1, needs_ocr 1" in result.stderr
-    assert "checks failed: 2 of 4" in result.stderr
+    assert "checks failed: 2 of 4 reports fail a table check" in result.stderr
     assert len(reports_of(out)) == 4 and out.is_symlink()
     # -v logs to stderr
     verbose = cli.invoke(main, ["-v", "normalize", str(inputs), "--out", str(out), "--workers", "1"])
