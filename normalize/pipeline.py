@@ -137,7 +137,7 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
     elif meta.agency_name:
         issues.append(Issue("meta.region_unresolved", "warning", f"no region found for {meta.agency_name}"))
 
-    mapped, groups = tables.map_document(doc)
+    mapped = tables.map_document(doc)
     modern = bool(mapped.found & {"t3", "t4"})
     year_version = _version_from_year(meta.year)
     if not modern and (year_version == "pre2019" or (year_version is None and not mapped.found)):
@@ -168,19 +168,22 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
 
 
 def _version_from_labels(mapped: tables.Mapped, year_version: str | None, issues: list[Issue]) -> str | None:
-    """The format the printed labels show (table 2's columns, table 3's （六） rows); the year breaks ties."""
-    allowed = {"2019", "2021"}
-    for votes in mapped.version_votes.values():
-        if votes & allowed:
-            allowed &= votes
-    if len(allowed) == 1:
-        version = next(iter(allowed))
+    """The format the printed labels show (table 2's columns, table 3's （六） rows); the year breaks ties.
+
+    A table votes when its labels allow one version only. When table 2 and table 3 disagree
+    the report is flagged and table 3's three （六） sub-rows decide.
+    """
+    decisive = {table: next(iter(v)) for table, v in mapped.version_votes.items() if len(v) == 1}
+    versions = set(decisive.values())
+    if len(versions) > 1:
+        issues.append(Issue("meta.format_conflict", "warning",
+                            "table 2 and table 3 labels follow different format versions: "
+                            + ", ".join(f"{t} {v}" for t, v in sorted(decisive.items()))))
+        return decisive["t3"]
+    if versions:
+        version = versions.pop()
         if year_version in ("2019", "2021") and year_version != version:
             issues.append(Issue("meta.format_year_mismatch", "warning",
                                 f"the tables follow the {version} format, the year suggests {year_version}"))
         return version
-    if year_version in ("2019", "2021"):
-        return year_version
-    if not allowed:
-        issues.append(Issue("meta.format_conflict", "warning", "table 2 and table 3 labels suggest different format versions"))
-    return "2021" if "t3" in mapped.version_votes and mapped.version_votes["t3"] == {"2021"} else None
+    return year_version if year_version in ("2019", "2021") else None

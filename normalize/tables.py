@@ -540,7 +540,8 @@ def map_appendix(tables: list[Table], out: Mapped) -> None:
         out.found.add("appendix")
 
 
-def map_document(doc: Document) -> tuple[Mapped, dict[str, list[Table]]]:
+def map_document(doc: Document) -> Mapped:
+    """Facts of tables 2, 3 and 4, with the issues met and each table's version vote."""
     out = Mapped()
     groups = group_tables(doc)
     if groups["t2"]:
@@ -549,4 +550,4 @@ def map_document(doc: Document) -> tuple[Mapped, dict[str, list[Table]]]:
         map_t3(groups["t3"], out)
     if groups["t4"]:
         map_t4(groups["t4"], out)
-    return out, groups
+    return out

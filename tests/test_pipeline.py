@@ -121,3 +121,12 @@ def test_a_bug_in_a_later_stage_still_gives_a_row(monkeypatch):
     assert record.report["status"] == "failed"
     assert record.report["full_text"]  # the text is kept
     assert record.report["issues"][0]["code"] == "normalize.crash"
+
+
+def test_tables_disagreeing_on_the_format_are_flagged():
+    # table 2 printed in the 2019 layout, table 3 with the 2021 （六） sub-rows
+    data, _ = full_report(["某某区人民政府2021年政府信息公开工作年度报告"], grids.T3_LAYOUT_2021, grids.T2_2019)
+    record = normalize_bytes(data)
+    assert record.report["format_version"] == "2021"
+    assert any(i["code"] == "meta.format_conflict" for i in record.report["issues"])
+    assert ("t2", "other_services") in {(f.table, f.row_key) for f in record.facts}  # keys follow what is printed

@@ -10,7 +10,7 @@ from tests import grids
 
 
 def facts_of(doc, table="t3"):
-    mapped, _ = map_document(doc)
+    mapped = map_document(doc)
     return {(f.row_key, f.col_key): f for f in mapped.facts if f.table == table}, mapped
 
 
