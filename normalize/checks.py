@@ -7,6 +7,7 @@ do not add up, and researchers need to see that rather than a corrected number.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from normalize.labels import spec
 from normalize.record import Fact, Issue
@@ -102,11 +103,48 @@ def check_t4(facts: list[Fact]) -> list[Issue]:
     return issues
 
 
-# Sentences that quote table 3's totals, e.g. 共收到政府信息公开申请710件 / 新收申请653件.
+_GAP = r"[^，。；,;\d]{0,16}?"  # words between the subject and its number, within one clause
+_T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+
+def _t3_cell(row: str) -> "Callable[[_AllCells], set[float]]":
+    return lambda c: {c.get(("t3", row, "total"))}
+
+
+def _received(c: "_AllCells") -> set[float]:
+    new, carried = c.get(("t3", "new_received", "total")), c.get(("t3", "carried_over", "total"))
+    return {new, new + carried if new is not None and carried is not None else None}
+
+
+def _t4_rows(*rows: str) -> "Callable[[_AllCells], set[float]]":
+    """Any number printed in these table-4 rows, and the rows' totals summed."""
+    def accepted(c: "_AllCells") -> set[float]:
+        values = {c.get(("t4", r, col)) for r in rows for col in _T4_COLUMNS}
+        totals = [c.get(("t4", r, "total")) for r in rows]
+        if all(t is not None for t in totals):
+            values.add(sum(totals))
+        return values
+    return accepted
+
+
+# Sentences that quote the tables, e.g. 共收到政府信息公开申请710件, 被申请行政复议2件, and
+# which printed numbers each may quote.
 _QUOTES = [
-    (re.compile(r"(?:新收|收到|受理)[^，。；,;\d]{0,16}?(?:政府信息公开)?申请[^，。；,;\d]{0,6}?(\d+)\s*件"), "new_received"),
-    (re.compile(r"(?:共|累计)?(?:办结|答复)[^，。；,;\d]{0,16}?申请[^，。；,;\d]{0,6}?(\d+)\s*件"), "total_processed"),
+    (re.compile(rf"(?:新收|收到|受理){_GAP}(?:政府信息公开)?申请[^，。；,;\d]{{0,6}}?(\d+)件"),
+     "table 3 new_received total", _received),
+    (re.compile(rf"(?:共|累计)?(?:办结|答复){_GAP}申请[^，。；,;\d]{{0,6}}?(\d+)件"),
+     "table 3 total_processed total", _t3_cell("total_processed")),
+    (re.compile(rf"行政复议{_GAP}(\d+)(?:件|起|宗|次)"), "table 4 review", _t4_rows("review")),
+    (re.compile(rf"行政诉讼{_GAP}(\d+)(?:件|起|宗|次)"), "table 4 litigation",
+     _t4_rows("litigation_direct", "litigation_after_review")),
 ]
+
+
+class _AllCells(dict):
+    """(table, row_key, col_key) → value of every printed fact."""
+
+    def __init__(self, facts: list[Fact]) -> None:
+        super().__init__(((f.table, f.row_key, f.col_key), f.value) for f in facts)
 
 
 def compact(text: str) -> str:
@@ -119,24 +157,20 @@ def compact(text: str) -> str:
 
 
 def check_text(compact_text: str, facts: list[Fact]) -> list[Issue]:
-    """Numbers quoted in the text (as `compact()` gives it) against table 3.
+    """Numbers quoted in the text (as `compact()` gives it) against the tables.
 
     A warning only: a text may quote another scope (the office, not the district).
     """
-    cells = _Cells(facts, "t3")
+    cells = _AllCells(facts)
     issues = []
-    for pattern, row in _QUOTES:
-        table_total = cells.get(row, "total")
-        if table_total is None:
-            continue
-        accepted = {table_total}
-        if row == "new_received" and cells.get("carried_over", "total") is not None:
-            accepted.add(table_total + cells.get("carried_over", "total"))
+    for pattern, what, accepted_of in _QUOTES:
+        accepted = {v for v in accepted_of(cells) if v is not None}
+        if not accepted:
+            continue  # the table does not print the number quoted
         for m in pattern.finditer(compact_text):
-            quoted = float(m.group(1))
-            if not any(_eq(quoted, a) for a in accepted):
-                issues.append(Issue("text.quote", "warning",
-                                    f"the text says “{m.group(0)}”, table 3 {row} total is {_fmt(table_total)}"))
+            if not any(_eq(float(m.group(1)), a) for a in accepted):
+                shown = ", ".join(_fmt(a) for a in sorted(accepted))
+                issues.append(Issue("text.quote", "warning", f"the text says “{m.group(0)}”; {what} prints {shown}"))
     return issues
 
 

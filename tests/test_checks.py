@@ -80,3 +80,18 @@ def test_quotes_printed_with_full_width_digits():
     facts = t3_facts(grids.balanced_t3())
     assert check_text(compact("全年共收到政府信息公开申请９９件。"), facts) == []
     assert check_text(compact("全年共收到政府信息公开申请１７件。"), facts) != []
+
+
+def t4_facts(numbers=grids.T4_VALUES):
+    return [Fact("t4", r, c, float(numbers[i * 5 + j]), numbers[i * 5 + j])
+            for i, r in enumerate(["review", "litigation_direct", "litigation_after_review"])
+            for j, c in enumerate(["upheld", "corrected", "other", "pending", "total"])]
+
+
+def test_review_and_litigation_quotes_are_compared_with_table_4():
+    facts = t4_facts()  # review total 14; litigation totals 16 + 8
+    assert check_text(compact("本年度被申请行政复议14件，提起行政诉讼24件。"), facts) == []
+    assert check_text(compact("行政复议结果维持11件。"), facts) == []  # a number printed in the row
+    issues = check_text(compact("本年度发生政府信息公开行政复议3起。"), facts)
+    assert [i.code for i in issues] == ["text.quote"]
+    assert "table 4 review" in issues[0].message
