@@ -88,17 +88,16 @@ def render_docx(spec: ReportSpec) -> bytes:
         return p
 
     para(spec.title, center=True, size=22, font="方正小标宋_GBK")
-    for p in spec.intro:
-        para(p)
-    for s in spec.sections:
-        para(s.heading, font="黑体")
-        for p in s.paragraphs:
-            para(p)
-        if s.table:
-            if s.table == "appendix":
-                para(f"附表：{spec.year}年政府信息公开情况统计表", center=True, bold=True)
-            _add_table(doc, grid_for(spec, s.table))
+    for kind, value in spec.body():
+        if kind == "table":
+            _add_table(doc, grid_for(spec, value))
             doc.add_paragraph()
+        elif kind == "heading":
+            para(value, font="黑体")
+        elif kind == "caption":
+            para(value, center=True, bold=True)
+        else:
+            para(value)
     doc.add_paragraph()
     for line in spec.signature():
         para(line, right=True)

@@ -156,16 +156,15 @@ def body_html(spec: ReportSpec, sp: _Splitter, merge_style: str) -> str:
 
     para(spec.title, center=True, bold=True, size="22.0pt", font="方正小标宋_GBK")
     out.append('<p class="MsoNormal" align="center" style="text-align:center"><span lang="EN-US">&nbsp;</span></p>')
-    for p in spec.intro:
-        para(p)
-    for s in spec.sections:
-        para(s.heading, font="黑体")
-        for p in s.paragraphs:
-            para(p)
-        if s.table:
-            if s.table == "appendix":
-                para(f"附表：{spec.year}年政府信息公开情况统计表", center=True, bold=True)
-            out.append(table_html(grid_for(spec, s.table), sp, merge_style))
+    for kind, value in spec.body():
+        if kind == "table":
+            out.append(table_html(grid_for(spec, value), sp, merge_style))
+        elif kind == "heading":
+            para(value, font="黑体")
+        elif kind == "caption":
+            para(value, center=True, bold=True)
+        else:
+            para(value)
     out.append('<p class="MsoNormal"><span lang="EN-US">&nbsp;</span></p>')
     for line in spec.signature():
         out.append(f'<p class="MsoNormal" align="right" style="text-align:right;line-height:28.0pt">'

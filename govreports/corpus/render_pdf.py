@@ -181,16 +181,13 @@ def render_pdf(spec: ReportSpec, *, split_table3_across_pages: bool = True) -> b
         canvas.restoreState()
 
     story = [Paragraph(spec.title, st["title"]), Spacer(1, 8)]
-    story += [Paragraph(p, st["body"]) for p in spec.intro]
-    for s in spec.sections:
-        story.append(Paragraph(s.heading, st["heading"]))
-        story += [Paragraph(p, st["body"]) for p in s.paragraphs]
-        if s.table:
-            if s.table == "appendix":
-                story.append(Paragraph(f"附表：{spec.year}年政府信息公开情况统计表", st["title"]))
-            force = s.table == "t3" and split_table3_across_pages
-            story.append(GridTable(grid_for(spec, s.table), width, st, force_split=force))
-            story.append(Spacer(1, 6))
+    style_of = {"paragraph": st["body"], "heading": st["heading"], "caption": st["title"]}
+    for kind, value in spec.body():
+        if kind == "table":
+            force = value == "t3" and split_table3_across_pages
+            story += [GridTable(grid_for(spec, value), width, st, force_split=force), Spacer(1, 6)]
+        else:
+            story.append(Paragraph(value, style_of[kind]))
     story.append(Spacer(1, 18))
     story += [Paragraph(line, st["right"]) for line in spec.signature()]
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

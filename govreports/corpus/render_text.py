@@ -22,13 +22,7 @@ def table_text(grid: Grid) -> str:
 
 def render_text(spec: ReportSpec, *, encoding: str = "utf-8") -> bytes:
     lines = ["", "", "", spec.agency.name, spec.title.replace(spec.agency.name, "", 1), ""]
-    lines += spec.intro
-    for s in spec.sections:
-        lines.append(s.heading)
-        lines += s.paragraphs
-        if s.table:
-            if s.table == "appendix":
-                lines.append(f"附表：{spec.year}年政府信息公开情况统计表")
-            lines.append(table_text(grid_for(spec, s.table)))
+    for kind, value in spec.body():
+        lines.append(table_text(grid_for(spec, value)) if kind == "table" else value)
     lines += spec.signature()
     return ("\n".join(lines) + "\n").encode(encoding)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Iterator
 
 from . import prose
 from .agencies import AGENCIES, Agency, docid_for, page_url
@@ -72,6 +73,20 @@ class ReportSpec:
     @property
     def enum(self) -> str:
         return "、" if "enum_dunhao" in self.quirks else "."
+
+    def body(self) -> Iterator[tuple[str, str]]:
+        """The report between title and signature, in printed order, for every renderer:
+        ("paragraph", text), ("heading", text), ("caption", text) or ("table", grid name)."""
+        for p in self.intro:
+            yield "paragraph", p
+        for s in self.sections:
+            yield "heading", s.heading
+            for p in s.paragraphs:
+                yield "paragraph", p
+            if s.table == "appendix":
+                yield "caption", f"附表：{self.year}年政府信息公开情况统计表"
+            if s.table:
+                yield "table", s.table
 
     def signature(self) -> list[str]:
         d = self.publish_date
