@@ -387,3 +387,88 @@ def test_mhtml_word_single_file_page():
         b"Content-Type: text/html; charset=\"gb2312\"\r\n\r\n" + quopri.encodestring(html) + b"\r\n------=_NextPart_01--\r\n"
     )
     assert extract(mht).text == PARA
+
+
+# ----------------------------------------------------------------------------- the one-pass walk
+
+def test_cell_texts_that_look_like_walk_tokens_are_text():
+    page = _html('<div id="zoom"><table><tr><td>T</td><td>E</td></tr><tr><td>R</td><td>Cx</td></tr></table>'
+                 "<p>后文</p></div>")
+    doc = extract(page.encode())
+    assert [type(b).__name__ for b in doc.blocks] == ["Table", "Paragraph"]
+    assert doc.blocks[0].rows() == [["T", "E"], ["R", "Cx"]]
+
+
+def test_character_references_to_internal_marks_read_as_spaces():
+    page = _html('<div id="zoom"><p>前&#xFDD2;T&#xFDD2;后</p><table><tr><td>&#64976;甲</td><td>&#xfdd1;乙&#xFDD2;C</td></tr>'
+                 "<tr><td>1</td><td>2</td></tr></table></div>")
+    doc = extract(page.encode())
+    assert doc.blocks[0].text == "前 T 后"
+    assert doc.blocks[1].rows() == [["甲", "乙 C"], ["1", "2"]]
+
+
+def test_text_in_a_row_outside_its_cells_goes_to_the_cell_before():
+    page = _html('<div id="zoom"><table><tr><td>甲</td><td>乙</td></tr><tr>外<td>1</td><td>2</td></tr></table></div>')
+    assert _only_table(extract(page.encode())).rows() == [["甲", "乙外"], ["1", "2"]]
+
+
+def test_data_table_of_empty_cells_is_no_block():
+    page = _html('<div id="zoom"><table><tr><td><br></td><td>&nbsp;</td></tr><tr><td> </td><td><p></p></td></tr></table>'
+                 "<p>后文</p></div>")
+    assert [b.text for b in extract(page.encode()).blocks] == ["后文"]
+
+
+def test_table_in_a_layout_frame_inside_a_data_cell_is_flattened():
+    inner = "<table><tr><td>框</td></tr><tr><td><table><tr><td>内一</td><td>内二</td></tr></table></td></tr></table>"
+    page = _html(f'<div id="zoom"><table><tr><td>甲</td><td>乙</td><td>丙</td></tr>'
+                 f"<tr><td>1</td><td>2</td><td>{inner}</td></tr></table></div>")
+    assert _only_table(extract(page.encode())).rows() == [["甲", "乙", "丙"], ["1", "2", "框内一 内二"]]
+
+
+def test_control_character_references_never_crash():
+    page = _html('<div id="zoom"><p>前文前文前文前文前文前文前文前文前文前文</p><p style="display:none">隐</p>a&#16;b'
+                 "<table><tr><td>x&#1;</td><td>y</td></tr></table></div>")
+    doc = extract(page.encode())
+    assert [b.text for b in doc.paragraphs()][:2] == ["前文前文前文前文前文前文前文前文前文前文", "ab"]
+
+
+def test_walk_is_the_same_in_other_threads():
+    import threading
+
+    page = realistic_page()
+    want = extract(page)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(extract(page))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 3 and all(d.blocks == want.blocks for d in got)
+
+
+def test_fast_cells_equal_model_cells():
+    from dataclasses import replace
+
+    from normalize.extract.html import _new_cell
+    from normalize.model import Cell
+
+    for args in (("607", 3, 4), ("", 0, 0, 2, 3)):
+        fast, cell = _new_cell(*args), Cell(*args)
+        assert type(fast) is Cell and fast == cell and hash(fast) == hash(cell) and repr(fast) == repr(cell)
+    assert replace(_new_cell("a", 1, 2), text="b") == Cell("b", 1, 2)
+
+
+def test_collapse_pieces_is_collapse_of_each_piece():
+    import random
+    import re
+
+    from normalize.extract.text import collapse, collapse_pieces
+
+    rng = random.Random(7)
+    alphabet = ["中", "文", "1", "a", " ", "\n", "\r", "\t", "\xa0", "\u3000", "\u200b", "\ufeff", "\u2028", "\x85",
+                "，", "\ufdd0", "\ufdd2", "\ufdd1"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        pieces = re.split("([\ufdd0\ufdd2])", text.replace("\ufdd1", " "))
+        want = "".join(p if i % 2 else collapse(p) for i, p in enumerate(pieces))
+        assert collapse_pieces(text, "\ufdd0\ufdd2", "\ufdd1") == want, repr(text)

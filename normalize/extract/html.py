@@ -6,7 +6,10 @@ charset-normalizer (`normalize.extract.text.decode_text`). Real pages declare ut
 are GBK, or declare nothing: the encoding used and any mismatch go to
 `Document.warnings`. MHTML ("single file web page", also Word's) is unpacked first.
 
-Parsing is lxml's HTML parser (BeautifulSoup is ~10× slower, FINDINGS.md). The article
+Parsing is lxml's HTML parser (BeautifulSoup is ~10× slower, FINDINGS.md; selectolax
+parses these pages no faster than `etree.fromstring` with this parser, ~0.5 ms for
+60 KB, and would walk the tree from Python); the body is then walked once by an XSLT
+stylesheet, in C (see "walk" below). The article
 body is the first of the content containers Chinese government CMSs use
 (`div.TRS_Editor`, `#zoom`, `#UCAP-CONTENT`, `.view`, `.article-content`,
 `.zwxl-article` …) that holds text; otherwise the page is descended from `<body>` into
@@ -24,13 +27,16 @@ as blocks, and a table inside a data cell is flattened into the cell's text.
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
+import threading
+from itertools import repeat
 
 from lxml import etree
 
-from normalize.extract.text import collapse, decode_text, join_lines
+from normalize.extract.text import collapse, collapse_pieces, decode_text, join_lines
 from normalize.model import Cell, Document, ExtractionError, Paragraph, Table
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -70,9 +76,8 @@ _STRONG_ID_SET = frozenset(_STRONG_IDS)
 _WEAK_ID_SET = frozenset(_WEAK_IDS)
 _ID_XPATH = {i: etree.XPath(f"//*[@id='{i}']") for i in _STRONG_IDS + _WEAK_IDS}
 _ID_NAMES = b"|".join(re.escape(i.encode()) for i in _STRONG_IDS + _WEAK_IDS)
-# a literal prefix lets the regex engine skip ahead fast (~0.02 ms for 60 KB)
-_ID_DQ = re.compile(b'id="(' + _ID_NAMES + b')"')
-_ID_SQ = re.compile(b"id='(" + _ID_NAMES + b")'")
+# a literal prefix lets the regex engine skip ahead fast (~0.015 ms for 60 KB)
+_ID_ATTR = re.compile(b'id=(?:"(' + _ID_NAMES + b')"|\'(' + _ID_NAMES + b")')")
 _CONTAINER_TAGS = ("div", "section", "article", "main", "center")
 
 
@@ -100,7 +105,7 @@ def _containers(root, raw: bytes) -> tuple[list, list]:
             elif i in _WEAK_ID_SET:
                 weak.append(el)
     # ids on other elements (an old page's <td id="zoom">)
-    for name in {m.decode() for m in _ID_DQ.findall(raw) + _ID_SQ.findall(raw)}:
+    for name in {(dq or sq).decode() for dq, sq in _ID_ATTR.findall(raw)}:
         out = strong if name in _STRONG_ID_SET else weak
         for el in _ID_XPATH[name](root):
             if el.tag not in _CONTAINER_TAGS:
@@ -110,9 +115,7 @@ def _containers(root, raw: bytes) -> tuple[list, list]:
 
 _HAS_BLOCKS = etree.XPath("boolean(./p|./div|./table|./br|./ul|./ol|./section|./article|./h1|./h2|./h3|./h4|./center"
                           "|./*/p|./*/div|./*/table|./*/br)")
-_NONSPACE_LEN = etree.XPath("string-length(translate(normalize-space(.), ' ', ''))")
 _LINK_TEXT = etree.XPath(".//a//text()")
-_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 _DIRECT_CELLS = etree.XPath("./tr/td|./tr/th|./tbody/tr/td|./tbody/tr/th|./thead/tr/td|./thead/tr/th")
 
 _DECLARED = re.compile(
@@ -142,19 +145,26 @@ def extract(data: bytes) -> Document:
     # the pipeline turns every warning into an issue on the report row)
     text, enc, enc_warnings = decode_text(data, declared, note_undeclared=True)
     warnings.extend(enc_warnings)
-    if not text.strip():
+    if not text or text.isspace():
         raise ExtractionError("html: the page is empty", "not_a_report")
     # the parser reads UTF-8: the page's own bytes when they are UTF-8 already
     utf8 = data if enc == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8", "replace")
-    if b"\xef\xb7" in utf8 and _MARKS.search(text):  # our own marks must not occur in the page
+    # (rare characters are looked for in `text`, whose characters `utf8` holds: a search
+    # for one character in a str is ~50× faster than for a byte sequence in bytes)
+    if "\ufdd0" in text or "\ufdd1" in text or "\ufdd2" in text:  # our own marks must not occur in the page
         utf8 = _MARKS.sub(" ", text).encode("utf-8", "replace")
+    if _MARK_REFS.search(utf8):  # … nor as character references
+        utf8 = _MARK_REFS.sub(b" ", utf8)
     # control characters (and U+FFFE/U+FFFF) survive parsing but lxml refuses them in
     # text we set: they are dropped (no UTF-8 multi-byte sequence holds a byte < 0x20)
     cleaned = utf8.translate(None, _CONTROL_BYTES)
     if len(cleaned) != len(utf8):
         utf8 = cleaned
         warnings.append("html: control characters removed")
-    if b"\xef\xbf\xbe" in utf8 or b"\xef\xbf\xbf" in utf8:
+        nonchars = b"\xef\xbf\xbe" in utf8 or b"\xef\xbf\xbf" in utf8  # (removing them can join bytes)
+    else:
+        nonchars = "\ufffe" in text or "\uffff" in text
+    if nonchars:
         utf8 = utf8.replace(b"\xef\xbf\xbe", b"").replace(b"\xef\xbf\xbf", b"")
     try:
         root = etree.fromstring(utf8, _PARSER)
@@ -257,11 +267,18 @@ def _title(root) -> str | None:
 
 # ------------------------------------------------------------------------------ body
 
+def _nonspace_len(el) -> int:
+    """Characters of text other than XML whitespace (space, TAB, CR, LF), as XPath's
+    `string-length(translate(normalize-space(.), ' ', ''))` counts them (~2× faster)."""
+    s = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r")
+
+
 def _score(el, cache: dict) -> int:
     """Non-whitespace characters of text outside links."""
     s = cache.get(el)
     if s is None:
-        total = int(_NONSPACE_LEN(el))
+        total = _nonspace_len(el)
         if total:
             links = sum(len("".join(t.split())) for t in _LINK_TEXT(el))
             s = total - links
@@ -283,6 +300,8 @@ def _find_body(root, raw: bytes):
         # outermost matches only (a TRS_Editor inside div.view is the same article)
         mset = set(matches)
         outer = [m for m in matches if not any(a in mset for a in m.iterancestors())]
+        if strong and len(outer) == 1 and outer[0].find(".//table") is not None:
+            return outer[0]  # (what the steps below come to, without scoring it)
         scored = [(m, _score(m, cache)) for m in outer]
         scored = [(m, s) for m, s in scored if s >= 20 or m.find(".//table") is not None]
         if not scored:
@@ -328,6 +347,9 @@ def _descend(el, cache: dict):
 
 
 _HIDING_STYLE = re.compile(r"(?i)(?:display\s*:\s*none|visibility\s*:\s*hidden)")
+# (a compiled literal finds faster than bytes.find)
+_HIDING_KEYS = (re.compile(b"display"), re.compile(b"visibility"))
+_HIDDEN_ATTR = re.compile(b" hidden")
 
 
 def _may_hide(data: bytes) -> bool:
@@ -335,18 +357,20 @@ def _may_hide(data: bytes) -> bool:
     style or a `hidden` attribute). A cheap scan of the bytes: the element search it
     saves costs ~0.4 ms on a Word-pasted page."""
     low = data.lower()
-    for key in (b"display", b"visibility"):
-        i = low.find(key)
-        while i != -1:
-            after = low[i + len(key): i + len(key) + 24].replace(b" ", b"")
+    for key in _HIDING_KEYS:
+        m = key.search(low)
+        while m is not None:
+            i, j = m.span()
+            after = low[j: j + 24].replace(b" ", b"")
             if (after.startswith(b":none") or after.startswith(b":hidden")) and low.rfind(b"<", 0, i) > low.rfind(b">", 0, i):
                 return True  # inside a tag: an inline style
-            i = low.find(key, i + 1)
-    i = low.find(b" hidden")
-    while i != -1:
+            m = key.search(low, i + 1)
+    m = _HIDDEN_ATTR.search(low)
+    while m is not None:
+        i = m.start()
         if low[i + 7: i + 8] in (b" ", b">", b"=", b"/") and low.rfind(b"<", 0, i) > low.rfind(b">", 0, i):
             return True
-        i = low.find(b" hidden", i + 1)
+        m = _HIDDEN_ATTR.search(low, i + 1)
     return False
 
 
@@ -361,8 +385,8 @@ def _drop_hidden(body, warnings: list[str]) -> None:
             hidden.append(el)
     if not hidden:
         return
-    total = int(_NONSPACE_LEN(body))
-    gone = sum(int(_NONSPACE_LEN(h)) for h in hidden if not any(a in hidden for a in h.iterancestors()))
+    total = _nonspace_len(body)
+    gone = sum(_nonspace_len(h) for h in hidden if not any(a in hidden for a in h.iterancestors()))
     if total and gone >= 0.9 * total:
         warnings.append("html: the article is hidden on the page (display:none); read anyway")
         return
@@ -377,11 +401,20 @@ def _remove_keep_tail(el) -> None:
     tail = el.tail
     if tail:
         prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+        try:
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        except ValueError:  # a control character from a character reference (&#16;): lxml sets no such text
+            if prev is not None:
+                prev.tail = _CONTROL_CHARS.sub("", (prev.tail or "") + tail)
+            else:
+                parent.text = _CONTROL_CHARS.sub("", (parent.text or "") + tail)
     parent.remove(el)
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # ------------------------------------------------------------------------------ walk
@@ -399,184 +432,236 @@ def _int_attr(v: str | None, default: int = 1) -> int:
     return int(m.group(1)) if m else default
 
 
-# Text is gathered in C (`itertext`) after marking the tree: block boundaries get a
-# paragraph mark, cells of a flattened nested table a cell mark, and each data table is
-# replaced by a numbered table mark. Walking every element in Python instead costs
-# ~1 ms a page, twice the parse.
-# (Unicode noncharacters: never in real text, yet accepted by libxml2, unlike controls)
+# The body is read in ONE pass in C: an XSLT stylesheet (libxslt, ~0.2 ms a 60 KB page)
+# writes the body's text with marks — a paragraph mark before and after each block
+# element and after each <br>, a cell mark around each cell of a table nested in a data
+# cell — and each data table as tokens: table start/end, a token per row, and per cell a
+# token carrying its colspan/rowspan attributes, followed by the cell's text. Python
+# then only splits that string, collapses the whitespace of all paragraphs and cells in
+# one pass over the joined text, and places the cells on the grid. (Marking the tree
+# from Python, serialising each table and reading attributes cell by cell cost ~0.45 ms
+# a page more.)
+# Marks are Unicode noncharacters: never in real text, yet accepted by libxml2 (unlike
+# control characters); they are removed from the page before parsing.
 _PARA = "\ufdd0"
 _CELLSEP = "\ufdd1"
 _TMARK = "\ufdd2"
 _MARKS = re.compile("[\ufdd0-\ufdd2]")
-_TABLE_SPLIT = re.compile("\ufdd2(\\d+)\ufdd2")
+# the same characters written as character references (&#xFDD0; &#64976;): a space too
+_MARK_REFS = re.compile(rb"&#(?:[xX]0*[fF][dD][dD][0-2](?![0-9a-fA-F])|0*6497[6-8](?![0-9]));?")
 _MARK_TAGS = tuple(t for t in _BLOCK if t not in ("table", "tr", "td", "th", "thead", "tbody", "tfoot", "html", "body"))
 
+# tokens (the table mark occurs only as their first character): \ufdd2T … \ufdd2E a data
+# table, \ufdd2R a row, \ufdd2C<colspan>\ufdd1<rowspan>\ufdd1 a cell (attribute values hold no
+# marks: they were removed from the page)
+_T_START, _T_END, _ROW, _CELL_START = "\ufdd2T", "\ufdd2E", "\ufdd2R", "\ufdd2C"
+_CELL = re.compile("\ufdd2C([^\ufdd1]*)\ufdd1([^\ufdd1]*)\ufdd1")
+_PIECE_MARKS = _PARA + _TMARK
 
-def _text_of(el) -> str:
-    """All text inside `el` (not its tail); the serializer is 6× faster than itertext."""
-    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+_ROWS_XP = "tr|thead/tr|tbody/tr|tfoot/tr"
+_CELLS_XP = "|".join(f"{r}/{c}" for r in ("tr", "thead/tr", "tbody/tr", "tfoot/tr") for c in ("td", "th"))
 
 
-def _mark_before_after(el, mark: str) -> None:
-    el.text = mark + el.text if el.text else mark
-    el.tail = mark + el.tail if el.tail else mark
+def _stylesheet_source() -> str:
+    """Modes: default (outside data tables: a table is classified), `c` (inside a data
+    table: a table is flattened), and per kind of table — layout frame `l`, data `d`,
+    flattened `f` — its rows' levels: table `?t`, thead/tbody/tfoot `?s`, row `?r`.
+    Rows are the table's `tr|thead/tr|tbody/tr|tfoot/tr`, cells their td/th children."""
+    p, s, t = "&#xFDD0;", "&#xFDD1;", "&#xFDD2;"
+    blocks = "|".join(_MARK_TAGS)
+    x = ['<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">',
+         '<xsl:output method="text" encoding="utf-8"/>',
+         # the element walked (for the page's root element, libxslt gets the whole
+         # document: a broken page can have nodes after it)
+         '<xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>']
+    for m in ("", ' mode="c"'):
+        x.append(f'<xsl:template match="{blocks}"{m}>{p}<xsl:apply-templates{m}/>{p}</xsl:template>')
+        x.append(f'<xsl:template match="br"{m}><xsl:apply-templates{m}/>{p}</xsl:template>')
+    # a table outside data tables: no cells → paragraphs around it; at most one cell a
+    # row, or a few cells around a nested table → a layout frame (each cell a block);
+    # else a data table
+    x.append(
+        f'<xsl:template match="table"><xsl:variable name="cells" select="{_CELLS_XP}"/><xsl:choose>'
+        f'<xsl:when test="not($cells)">{p}<xsl:apply-templates/>{p}</xsl:when>'
+        f'<xsl:when test="not(({_ROWS_XP})[count(td|th) &gt; 1]) or (count($cells) &lt;= 4 and .//table)">'
+        f'<xsl:apply-templates mode="lt"/></xsl:when>'
+        f'<xsl:otherwise>{t}T<xsl:apply-templates mode="dt"/>{t}E</xsl:otherwise>'
+        "</xsl:choose></xsl:template>"
+    )
+    # a table inside a data table: one line per row, cells separated
+    x.append('<xsl:template match="table" mode="c"><xsl:apply-templates mode="ft"/></xsl:template>')
+    cell_token = f'{t}C<xsl:value-of select="@colspan"/>{s}<xsl:value-of select="@rowspan"/>{s}'
+    for kind, outer, row_open, row_close, cell_open, cell_close, inner in (
+        ("l", "", "", "", p, p, ""),
+        ("d", ' mode="c"', f"{t}R", "", cell_token, "", ' mode="c"'),
+        ("f", ' mode="c"', p, p, s, s, ' mode="c"'),
+    ):
+        x.append(f'<xsl:template match="thead|tbody|tfoot" mode="{kind}t"><xsl:apply-templates mode="{kind}s"/></xsl:template>')
+        for level in ("t", "s"):
+            x.append(f'<xsl:template match="tr" mode="{kind}{level}">{row_open}<xsl:apply-templates mode="{kind}r"/>'
+                     f'{row_close}</xsl:template>')
+        x.append(f'<xsl:template match="td|th" mode="{kind}r">{cell_open}<xsl:apply-templates{inner}/>{cell_close}</xsl:template>')
+        for level in ("t", "s", "r"):  # anything else in the table's structure: as outside it
+            x.append(f'<xsl:template match="*" mode="{kind}{level}"><xsl:apply-templates select="."{outer}/></xsl:template>')
+    x.append("</xsl:stylesheet>")
+    return "\n".join(x)
 
 
-def _rows_and_cells(tbl):
-    rows = _ROWS(tbl)
-    return rows, [[c for c in tr if c.tag == "td" or c.tag == "th"] for tr in rows]
+_STYLESHEET = _stylesheet_source()
+_local = threading.local()  # one XSLT object per thread (fastest in the thread that made it)
+
+
+def _walker():
+    xslt = getattr(_local, "xslt", None)
+    if xslt is None:
+        xslt = _local.xslt = etree.XSLT(etree.XML(_STYLESHEET), access_control=etree.XSLTAccessControl.DENY_ALL)
+    return xslt
+
+
+_walker()  # (a broken stylesheet fails at import)
 
 
 def _blocks(body) -> list:
-    # 1. which tables are data tables, which are layout frames, which are nested in a data cell
-    data: list = []  # (table, rows, cells_by_row) in document order
-    data_set: set = set()
-    for tbl in body.iter("table"):
-        if data_set and any(a in data_set for a in tbl.iterancestors()):
-            # a table inside a data cell: flattened, one line per row, cells space-separated
-            for tr in _ROWS(tbl):
-                _mark_before_after(tr, _PARA)
-                for c in tr:
-                    if c.tag == "td" or c.tag == "th":
-                        _mark_before_after(c, _CELLSEP)
-            continue
-        rows, cells_by_row = _rows_and_cells(tbl)
-        n_cells = sum(len(r) for r in cells_by_row)
-        if n_cells == 0:
-            _mark_before_after(tbl, _PARA)  # text placed straight into <table> by a broken page
-            continue
-        if max(len(r) for r in cells_by_row) <= 1 or (n_cells <= 4 and tbl.find(".//table") is not None):
-            # a layout frame: its cells are read as blocks
-            for row in cells_by_row:
-                for c in row:
-                    _mark_before_after(c, _PARA)
-            continue
-        data.append((tbl, rows, cells_by_row))
-        data_set.add(tbl)
-    # 2. paragraph marks around block elements and after <br>
-    for el in body.iter(_MARK_TAGS + ("br",)):
-        tail = el.tail
-        el.tail = _PARA + tail if tail else _PARA
-        if el.tag != "br":
-            text = el.text
-            el.text = _PARA + text if text else _PARA
-    # 3. data tables → Table blocks; each replaced by its mark
-    tables: list = []
-    for tbl, rows, cells_by_row in data:
-        table = _grid(rows, cells_by_row, _cell_texts(tbl, cells_by_row))
-        tail = tbl.tail
-        tbl.clear()
-        tbl.tail = tail
-        tbl.text = f"{_PARA}{_TMARK}{len(tables)}{_TMARK}{_PARA}"
-        tables.append(table)
-    # 4. the text in reading order
-    text = _text_of(body)
+    try:
+        stream = str(_walker()(body))
+    except etree.XSLTError as e:  # (libxslt limits; not reached with the parser's depth limit)
+        raise ExtractionError(f"html: unreadable page structure ({e})", "failed") from None
+    # 1. split: paragraph text between data tables; per table its rows and cells
+    tables: list = []  # (cells per row, colspans, rowspans) per data table
+    chunks: list[str] = []  # paragraph text, then each table's cell texts, in order
+    if _T_START in stream:
+        pieces = stream.split(_T_START)
+        chunks.append(pieces[0])
+        for piece in pieces[1:]:
+            seg, _, after = piece.partition(_T_END)
+            counts = [row.count(_CELL_START) for row in seg.split(_ROW)[1:]]
+            # a cell's text runs to the next cell: text in a row outside its cells goes
+            # to the cell before; text before the first cell is dropped
+            parts = _CELL.split(seg.replace(_ROW, ""))
+            chunks.extend(parts[3::3])
+            tables.append((counts, parts[1::3], parts[2::3]))
+            chunks.append(after)
+    else:
+        chunks.append(stream)
+    # 2. whitespace, for all at once (each chunk stripped first, as `collapse` would: most
+    # line breaks go before the search for line wraps)
+    texts = collapse_pieces(_TMARK.join(map(str.strip, chunks)), _PIECE_MARKS, _CELLSEP).split(_TMARK)
+    # 3. blocks in reading order
     blocks: list = []
-    parts = _TABLE_SPLIT.split(text) if tables else [text]
-    for i, part in enumerate(parts):
-        if i % 2:
-            table = tables[int(part)]
+    k = 0
+    for ti in range(len(tables) + 1):
+        for piece in texts[k].split(_PARA):
+            if piece:
+                blocks.append(Paragraph(piece))
+        k += 1
+        if ti < len(tables):
+            counts, colspans, rowspans = tables[ti]
+            table = _grid(counts, colspans, rowspans, texts[k:k + len(colspans)])
+            k += len(colspans)
             if table is not None:
                 blocks.append(table)
-            continue
-        for piece in part.split(_PARA):
-            if piece:
-                if _CELLSEP in piece:
-                    piece = piece.replace(_CELLSEP, " ")
-                t = collapse(piece)
-                if t:
-                    blocks.append(Paragraph(t))
     return blocks
 
 
-def _cell_texts(tbl, cells_by_row) -> list[str]:
-    """The texts of a table's cells, in row order: one serialisation of the table with a
-    mark at the start of each cell instead of one per cell (~2× faster)."""
-    tds = [td for row in cells_by_row for td in row]
-    for td in tds:
-        td.text = _TMARK + td.text if td.text else _TMARK
-    parts = _text_of(tbl).split(_TMARK)
-    if len(parts) != len(tds) + 1:  # a mark inside a nested table's cell: do it cell by cell
-        for td in tds:
-            td.text = td.text[1:]
-        return [_cell_text(td) for td in tds]
-    out = []
-    for text in parts[1:]:
-        if not text:
-            out.append("")
-            continue
-        if _PARA in text:
-            text = text.strip(_PARA)
-        if _PARA not in text:
-            out.append(collapse(text.replace(_CELLSEP, " ") if _CELLSEP in text else text))
-        else:
-            out.append(_join_pieces(text))
-    return out
+def _cell_factory():
+    """`Cell(text, row, col, rowspan=1, colspan=1)` in ~60% of the time: a frozen
+    dataclass's `__init__` goes through `object.__setattr__` per field (~0.4 µs a
+    cell, a quarter of the table work); this sets the slots directly. Used only while
+    `Cell` is the plain slotted dataclass of these five fields, else `Cell` itself."""
+    names = ("text", "row", "col", "rowspan", "colspan")
+    try:
+        plain = (tuple(f.name for f in dataclasses.fields(Cell)) == names and "__slots__" in Cell.__dict__
+                 and not hasattr(Cell, "__post_init__")
+                 and all(type(Cell.__dict__[n]).__name__ == "member_descriptor" for n in names))
+    except TypeError:
+        plain = False
+    if not plain:
+        return Cell
+    new = object.__new__
+    set_text, set_row, set_col, set_rowspan, set_colspan = (Cell.__dict__[n].__set__ for n in names)
+
+    def new_cell(text: str, row: int, col: int, rowspan: int = 1, colspan: int = 1) -> Cell:
+        cell = new(Cell)
+        set_text(cell, text)
+        set_row(cell, row)
+        set_col(cell, col)
+        set_rowspan(cell, rowspan)
+        set_colspan(cell, colspan)
+        return cell
+
+    return new_cell
 
 
-def _join_pieces(text: str) -> str:
-    lines = []
-    for piece in text.split(_PARA):
-        if piece:
-            if _CELLSEP in piece:
-                piece = piece.replace(_CELLSEP, " ")
-            t = collapse(piece)
-            if t:
-                lines.append(t)
-    return lines[0] if len(lines) == 1 else join_lines(lines)
+_new_cell = _cell_factory()
 
 
-def _grid(rows, cells_by_row, texts: list[str]) -> Table | None:
-    """The HTML table algorithm: cells placed on the grid; spans clamped so cells never overlap."""
-    n_rows = len(rows)
-    texts_iter = iter(texts)
-    occupied: list[set[int]] = [set() for _ in range(n_rows)]
+def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: list[str]) -> Table | None:
+    """The HTML table algorithm: cells placed on the grid; spans clamped so cells never overlap.
+
+    `counts`: cells in each row; per cell in document order its colspan and rowspan
+    attributes ("" when absent) and its text."""
+    if _PARA in "".join(texts):  # cells of several lines
+        texts = [_cell_lines(t) if _PARA in t else t for t in texts]
+    if not any(texts):
+        return None
+    n_rows = len(counts)
+    new_cell = _new_cell
+    # columns of each row covered by a rowspan from a row above (a row's own cells are
+    # all left of the next cell's column: they need no record)
+    occupied: dict[int, set[int]] = {}
     cells: list[Cell] = []
-    any_text = False
-    for r, tds in enumerate(cells_by_row):
-        occ = occupied[r]
+    add = cells.append
+    end = 0
+    for r, n in enumerate(counts):
+        start, end = end, end + n
+        if not n:
+            continue
+        occ = occupied.get(r)
+        if not any(colspans[start:end]) and not any(rowspans[start:end]):
+            # no spans in the row (most rows): the first n columns not covered from above
+            cols = [x for x in range(n + len(occ)) if x not in occ] if occ else range(n)
+            cells.extend(map(new_cell, texts[start:end], repeat(r), cols))
+            continue
         c = 0
-        for td in tds:
-            while c in occ:
+        for i in range(start, end):
+            if occ:
+                while c in occ:
+                    c += 1
+            cspan = colspans[i]
+            rspan = rowspans[i]
+            if not cspan and not rspan:
+                add(new_cell(texts[i], r, c))
                 c += 1
-            cspan = td.get("colspan")
-            rspan = td.get("rowspan")
+                continue
             cs = rs = 1
-            if cspan is not None and cspan != "1":
+            if cspan and cspan != "1":
                 cs = min(max(_int_attr(cspan), 1), MAX_COLSPAN)
-                k = 1
-                while k < cs and (c + k) not in occ:
-                    k += 1
-                cs = k
-            if rspan is not None and rspan != "1":
+                if occ:
+                    m = 1
+                    while m < cs and (c + m) not in occ:
+                        m += 1
+                    cs = m
+            if rspan and rspan != "1":
                 rs_raw = _int_attr(rspan)
                 left = n_rows - r
                 rs = left if rs_raw == 0 else min(max(rs_raw, 1), left, MAX_ROWSPAN)
                 for rr in range(r + 1, r + rs):
-                    o = occupied[rr]
-                    if any(x in o for x in range(c, c + cs)):
+                    o = occupied.get(rr)
+                    if o and any(x in o for x in range(c, c + cs)):
                         rs = rr - r
                         break
                 for rr in range(r + 1, r + rs):
-                    occupied[rr].update(range(c, c + cs))
-            if cs > 1:
-                occ.update(range(c, c + cs))
-            else:
-                occ.add(c)
-            text = next(texts_iter)
-            if text:
-                any_text = True
-            cells.append(Cell(text, r, c, rs, cs))
+                    o = occupied.get(rr)
+                    if o is None:
+                        occupied[rr] = set(range(c, c + cs))
+                    else:
+                        o.update(range(c, c + cs))
+            add(new_cell(texts[i], r, c, rs, cs))
             c += cs
-    return Table(cells) if any_text else None
+    return Table(cells)
 
 
-def _cell_text(td) -> str:
-    if len(td) == 0:  # text only
-        return collapse(td.text) if td.text else ""
-    text = _text_of(td)
-    if _PARA in text:
-        text = text.strip(_PARA)
-    if _PARA not in text:
-        return collapse(text.replace(_CELLSEP, " ") if _CELLSEP in text else text)
-    return _join_pieces(text)
+def _cell_lines(text: str) -> str:
+    """A cell's lines (paragraph marks between them) joined."""
+    lines = [t for t in text.split(_PARA) if t]
+    return lines[0] if len(lines) == 1 else join_lines(lines)

@@ -58,6 +58,37 @@ def collapse(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def collapse_pieces(text: str, marks: str, spaces: str = "") -> str:
+    """`collapse` applied to every piece of `text` between the characters in `marks`
+    (which are kept), in one pass over the whole text; characters in `spaces` read as a
+    space. The marks must be neither whitespace nor CJK/digits (Unicode noncharacters):
+    then no pattern of `collapse` matches across one, and
+
+        collapse_pieces(text, M) == M.join(collapse(p) for p in re.split(f"[{M}]", text))
+        (with one mark character M)."""
+    for ch in spaces:
+        if ch in text:
+            text = text.replace(ch, " ")
+    if "\u200b" in text or "\ufeff" in text or "\u200c" in text or "\u200d" in text or "\u2060" in text:
+        text = _ZERO_WIDTH.sub("", text)
+    for nl in "\n\r":
+        if nl in text:
+            # line breaks next to a mark end or start a piece: never between two CJK
+            # characters, they can go before the (slower) search for line wraps
+            for m in marks:
+                while nl + m in text:
+                    text = text.replace(nl + m, m)
+                while m + nl in text:
+                    text = text.replace(m + nl, m)
+    if "\n" in text or "\r" in text:
+        text = _WRAP_BETWEEN_CJK.sub("", text)
+    text = " ".join(text.split())  # = _WS.sub(" ", text).strip(): both split on str.isspace()
+    if " " in text:  # each piece stripped: at most one space on either side of a mark
+        for m in marks:
+            text = text.replace(" " + m, m).replace(m + " ", m)
+    return text
+
+
 def collapse_keep_tabs(text: str) -> str:
     """Like `collapse`, but a whitespace run holding a TAB becomes one TAB."""
     if not text:
