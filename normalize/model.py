@@ -10,12 +10,15 @@ extraction (table mapping, sections, checks) reads only this model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Iterator, NamedTuple, Union
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One printed cell. `row`/`col` are its top-left grid position."""
+class Cell(NamedTuple):
+    """One printed cell. `row`/`col` are its top-left grid position.
+
+    A named tuple: immutable and built at C speed (extractors build hundreds per page).
+    Cells are told apart by identity (`is`), never by value: two blank cells are equal.
+    """
 
     text: str
     row: int

@@ -446,18 +446,6 @@ def test_walk_is_the_same_in_other_threads():
     assert len(got) == 3 and all(d.blocks == want.blocks for d in got)
 
 
-def test_fast_cells_equal_model_cells():
-    from dataclasses import replace
-
-    from normalize.extract.html import _new_cell
-    from normalize.model import Cell
-
-    for args in (("607", 3, 4), ("", 0, 0, 2, 3)):
-        fast, cell = _new_cell(*args), Cell(*args)
-        assert type(fast) is Cell and fast == cell and hash(fast) == hash(cell) and repr(fast) == repr(cell)
-    assert replace(_new_cell("a", 1, 2), text="b") == Cell("b", 1, 2)
-
-
 def test_collapse_pieces_is_collapse_of_each_piece():
     import random
     import re

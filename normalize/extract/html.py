@@ -27,7 +27,6 @@ as blocks, and a table inside a data cell is flattened into the cell's text.
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.policy
 import re
@@ -563,38 +562,6 @@ def _blocks(body) -> list:
     return blocks
 
 
-def _cell_factory():
-    """`Cell(text, row, col, rowspan=1, colspan=1)` in ~60% of the time: a frozen
-    dataclass's `__init__` goes through `object.__setattr__` per field (~0.4 µs a
-    cell, a quarter of the table work); this sets the slots directly. Used only while
-    `Cell` is the plain slotted dataclass of these five fields, else `Cell` itself."""
-    names = ("text", "row", "col", "rowspan", "colspan")
-    try:
-        plain = (tuple(f.name for f in dataclasses.fields(Cell)) == names and "__slots__" in Cell.__dict__
-                 and not hasattr(Cell, "__post_init__")
-                 and all(type(Cell.__dict__[n]).__name__ == "member_descriptor" for n in names))
-    except TypeError:
-        plain = False
-    if not plain:
-        return Cell
-    new = object.__new__
-    set_text, set_row, set_col, set_rowspan, set_colspan = (Cell.__dict__[n].__set__ for n in names)
-
-    def new_cell(text: str, row: int, col: int, rowspan: int = 1, colspan: int = 1) -> Cell:
-        cell = new(Cell)
-        set_text(cell, text)
-        set_row(cell, row)
-        set_col(cell, col)
-        set_rowspan(cell, rowspan)
-        set_colspan(cell, colspan)
-        return cell
-
-    return new_cell
-
-
-_new_cell = _cell_factory()
-
-
 def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: list[str]) -> Table | None:
     """The HTML table algorithm: cells placed on the grid; spans clamped so cells never overlap.
 
@@ -605,7 +572,6 @@ def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: li
     if not any(texts):
         return None
     n_rows = len(counts)
-    new_cell = _new_cell
     # columns of each row covered by a rowspan from a row above (a row's own cells are
     # all left of the next cell's column: they need no record)
     occupied: dict[int, set[int]] = {}
@@ -620,7 +586,7 @@ def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: li
         if not any(colspans[start:end]) and not any(rowspans[start:end]):
             # no spans in the row (most rows): the first n columns not covered from above
             cols = [x for x in range(n + len(occ)) if x not in occ] if occ else range(n)
-            cells.extend(map(new_cell, texts[start:end], repeat(r), cols))
+            cells.extend(map(Cell, texts[start:end], repeat(r), cols))
             continue
         c = 0
         for i in range(start, end):
@@ -630,7 +596,7 @@ def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: li
             cspan = colspans[i]
             rspan = rowspans[i]
             if not cspan and not rspan:
-                add(new_cell(texts[i], r, c))
+                add(Cell(texts[i], r, c))
                 c += 1
                 continue
             cs = rs = 1
@@ -656,7 +622,7 @@ def _grid(counts: list[int], colspans: list[str], rowspans: list[str], texts: li
                         occupied[rr] = set(range(c, c + cs))
                     else:
                         o.update(range(c, c + cs))
-            add(new_cell(texts[i], r, c, rs, cs))
+            add(Cell(texts[i], r, c, rs, cs))
             c += cs
     return Table(cells)
 
