@@ -140,8 +140,8 @@ def group_tables(doc: Document) -> dict[str, list[Table]]:
 # ---------------------------------------------------------------- columns
 
 
-def _header_intervals(table: Table, columns: tuple[Entry, ...]) -> dict[str, tuple[int, int]] | None:
-    """Grid column ranges of the canonical columns, from the header cells (exact labels only)."""
+def _header_intervals(table: Table, columns: tuple[Entry, ...]) -> list[tuple[int, int]] | None:
+    """Grid column range of each canonical column, in order, from the header cells (exact labels only)."""
     found: dict[str, tuple[int, int]] = {}
     for row in _grid_rows(table):
         if any(values.is_number(c.text) for c in row):
@@ -156,33 +156,33 @@ def _header_intervals(table: Table, columns: tuple[Entry, ...]) -> dict[str, tup
     ordered = [found[e.key] for e in columns]
     if any(a[1] > b[0] for a, b in zip(ordered, ordered[1:])):
         return None  # overlapping or out of order: not a usable header
-    return found
+    return ordered
 
 
-def _split_row(
-    cells: list[Cell], row_index: int, keys: list[str], intervals: dict[str, tuple[int, int]] | None
-) -> Row | None:
-    """Label cells and one cell per canonical column, by header intervals or from the right."""
+def _split_row(cells: list[Cell], row_index: int, width: int, intervals: list[tuple[int, int]] | None) -> Row | None:
+    """Label cells and one cell per canonical column (`width` of them), by header intervals or from the right."""
     if intervals:
-        first = min(start for start, _ in intervals.values())
-        labels = [c for c in cells if c.col < first and c.col + c.colspan <= first]
+        first = intervals[0][0]  # ordered, so the first column starts leftmost
+        labels = [c for c in cells if c.col + c.colspan <= first]
         own = {c.col: c for c in cells if c.row == row_index}
         slots: list[Cell | None] = []
-        for key in keys:
-            start, end = intervals[key]
+        for start, end in intervals:
+            if end - start == 1:
+                slots.append(own.get(start))
+                continue
             inside = [own[col] for col in range(start, end) if col in own]
             printed = [c for c in inside if c.text.strip()]
             slots.append(printed[0] if printed else (inside[0] if inside else None))
         return Row(labels, slots)
-    # no usable header: the number columns are the last len(keys) value-like cells
+    # no usable header: the number columns are the last `width` value-like cells
     own = [c for c in cells if c.row == row_index or not values.is_value_like(c.text)]
     tail: list[Cell] = []
     for cell in reversed(own):
-        if len(tail) == len(keys) or not values.is_value_like(cell.text):
+        if len(tail) == width or not values.is_value_like(cell.text):
             break
         tail.append(cell)
     tail.reverse()
-    if len(tail) != len(keys):
+    if len(tail) != width:
         return None
     labels = [c for c in own[: len(own) - len(tail)]]
     return Row(labels, list(tail))
@@ -190,9 +190,9 @@ def _split_row(
 
 def _rows(tables: list[Table], table_spec: TableSpec) -> list[Row | tuple[str, list[Cell]]]:
     """The rows of a (possibly split) table; rows that do not fit are returned raw."""
-    keys = [c.key for c in table_spec.columns]
+    width = len(table_spec.columns)
     rows: list[Row | tuple[str, list[Cell]]] = []
-    inherited: tuple[int, dict[str, tuple[int, int]]] | None = None
+    inherited: tuple[int, list[tuple[int, int]]] | None = None
     for table in tables:
         intervals = None if table.is_ragged() else _header_intervals(table, table_spec.columns)
         if intervals:
@@ -200,7 +200,7 @@ def _rows(tables: list[Table], table_spec: TableSpec) -> list[Row | tuple[str, l
         elif inherited and not table.is_ragged() and inherited[0] == table.n_cols:
             intervals = inherited[1]
         for index, cells in enumerate(_grid_rows(table)):
-            row = _split_row(cells, index, keys, intervals)
+            row = _split_row(cells, index, width, intervals)
             rows.append(row if row is not None else ("unfit", cells))
     return rows
 
@@ -214,6 +214,12 @@ def _align(scores: list[dict[str, float]], keys: list[str]) -> list[str | None]:
     `scores[i]` holds row i's plausible keys; a key missing from it scores 0.
     """
     n, m = len(scores), len(keys)
+    exact = [next(iter(s)) if len(s) == 1 and next(iter(s.values())) == 1.0 else None for s in scores]
+    if None not in exact:  # the usual report: every row names one key, so order is all to check
+        position = {k: j for j, k in enumerate(keys)}
+        order = [position[k] for k in exact]
+        if all(a < b for a, b in zip(order, order[1:])):
+            return list(exact)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
         row_scores, above, here = scores[i - 1], best[i - 1], best[i]
