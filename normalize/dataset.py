@@ -330,13 +330,7 @@ def report_row(record: Record) -> dict[str, Any]:
     `year` is the partition value (UNKNOWN_YEAR when unknown); `checks_failed` and
     `facts_count` are computed when the record does not carry them.
     """
-    rep = record.report
-    row: dict[str, Any] = {}
-    for f in REPORTS_SCHEMA:
-        try:
-            row[f.name] = _coerce(f, rep.get(f.name))
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"reports.{f.name}: {e}") from e
+    row = _coerce_row("reports", REPORTS_SCHEMA, record.report)
     if not row["report_id"]:
         raise ValueError("reports.report_id is missing")
     if not row["status"]:
@@ -348,7 +342,7 @@ def report_row(record: Record) -> dict[str, Any]:
         row["checks_failed"] = sum(1 for i in row["issues"] if i["severity"] == "error" and is_check_code(i["code"]))
     if row["facts_count"] is None:
         row["facts_count"] = len(record.facts)
-    unknown = set(rep) - set(REPORTS_SCHEMA.names)
+    unknown = set(record.report) - set(REPORTS_SCHEMA.names)
     if unknown:
         log.debug("report %s: keys not in the schema ignored: %s", row["report_id"], sorted(unknown))
     return row
@@ -375,13 +369,19 @@ def fact_rows(record: Record, report: Mapping[str, Any]) -> list[dict[str, Any]]
     return rows
 
 
-def document_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for f in DOCUMENTS_SCHEMA:
+def _coerce_row(table: str, schema: pa.Schema, values: Mapping[str, Any]) -> dict[str, Any]:
+    """One row with every column of `schema`, each value coerced to its type (ValueError naming the column)."""
+    row: dict[str, Any] = {}
+    for f in schema:
         try:
-            out[f.name] = _coerce(f, row.get(f.name))
+            row[f.name] = _coerce(f, values.get(f.name))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"documents.{f.name}: {e}") from e
+            raise ValueError(f"{table}.{f.name}: {e}") from e
+    return row
+
+
+def document_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = _coerce_row("documents", DOCUMENTS_SCHEMA, row)
     if not out["url"]:
         raise ValueError("documents.url is missing")
     return out
