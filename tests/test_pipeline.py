@@ -1,5 +1,7 @@
 """Bytes → record: statuses, format versions, pre-2019 appendix facts, failed checks."""
 
+import pytest
+
 from normalize.record import Source, normalize_bytes
 from tests import grids
 
@@ -130,3 +132,20 @@ def test_tables_disagreeing_on_the_format_are_flagged():
     assert record.report["format_version"] == "2021"
     assert any(i["code"] == "meta.format_conflict" for i in record.report["issues"])
     assert ("t2", "other_services") in {(f.table, f.row_key) for f in record.facts}  # keys follow what is printed
+
+
+@pytest.mark.parametrize(
+    "streams, fmt, status, needs",
+    [
+        (("WordDocument", "1Table"), "doc", "failed", "LibreOffice"),
+        (("WordDocument", "1Table", "WpsCustomData"), "wps", "failed", "LibreOffice"),
+        (("Workbook",), "xls", "failed", "XLS"),
+    ],
+)
+def test_formats_not_read_yet_get_a_status_that_says_what_is_missing(streams, fmt, status, needs):
+    from tests.test_sniff import _ole
+
+    record = normalize_bytes(_ole(*streams))
+    r = record.report
+    assert (r["source_format"], r["status"]) == (fmt, status)
+    assert needs in r["issues"][0]["message"]
