@@ -107,20 +107,23 @@ _GAP = r"[^，。；,;\d]{0,16}?"  # words between the subject and its number, w
 _T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
 
-def _t3_cell(row: str) -> "Callable[[_AllCells], set[float]]":
-    return lambda c: {c.get(("t3", row, "total"))}
+Tables = dict[str, "_Cells"]  # t3, t4 → their printed cells
 
 
-def _received(c: "_AllCells") -> set[float]:
-    new, carried = c.get(("t3", "new_received", "total")), c.get(("t3", "carried_over", "total"))
+def _t3_cell(row: str) -> Callable[[Tables], set[float]]:
+    return lambda t: {t["t3"].get(row, "total")}
+
+
+def _received(t: Tables) -> set[float]:
+    new, carried = t["t3"].get("new_received", "total"), t["t3"].get("carried_over", "total")
     return {new, new + carried if new is not None and carried is not None else None}
 
 
-def _t4_rows(*rows: str) -> "Callable[[_AllCells], set[float]]":
+def _t4_rows(*rows: str) -> Callable[[Tables], set[float]]:
     """Any number printed in these table-4 rows, and the rows' totals summed."""
-    def accepted(c: "_AllCells") -> set[float]:
-        values = {c.get(("t4", r, col)) for r in rows for col in _T4_COLUMNS}
-        totals = [c.get(("t4", r, "total")) for r in rows]
+    def accepted(t: Tables) -> set[float]:
+        values = {t["t4"].get(r, col) for r in rows for col in _T4_COLUMNS}
+        totals = [t["t4"].get(r, "total") for r in rows]
         if all(t is not None for t in totals):
             values.add(sum(totals))
         return values
@@ -140,13 +143,6 @@ _QUOTES = [
 ]
 
 
-class _AllCells(dict):
-    """(table, row_key, col_key) → value of every printed fact."""
-
-    def __init__(self, facts: list[Fact]) -> None:
-        super().__init__(((f.table, f.row_key, f.col_key), f.value) for f in facts)
-
-
 def compact(text: str) -> str:
     """The text with all whitespace removed: the form quotes are searched in (and ids hashed from).
 
@@ -161,7 +157,7 @@ def check_text(compact_text: str, facts: list[Fact]) -> list[Issue]:
 
     A warning only: a text may quote another scope (the office, not the district).
     """
-    cells = _AllCells(facts)
+    cells = {table: _Cells(facts, table) for table in ("t3", "t4")}
     issues = []
     for pattern, what, accepted_of in _QUOTES:
         accepted = {v for v in accepted_of(cells) if v is not None}

@@ -176,16 +176,10 @@ def _split_row(cells: list[Cell], row_index: int, width: int, intervals: list[tu
         return Row(labels, slots)
     # no usable header: the number columns are the last `width` value-like cells
     own = [c for c in cells if c.row == row_index or not values.is_value_like(c.text)]
-    tail: list[Cell] = []
-    for cell in reversed(own):
-        if len(tail) == width or not values.is_value_like(cell.text):
-            break
-        tail.append(cell)
-    tail.reverse()
-    if len(tail) != width:
+    tail = _value_tail(own)
+    if len(tail) < width:
         return None
-    labels = [c for c in own[: len(own) - len(tail)]]
-    return Row(labels, list(tail))
+    return Row(own[: len(own) - width], tail[-width:])
 
 
 def _rows(tables: list[Table], table_spec: TableSpec) -> list[Row | tuple[str, list[Cell]]]:
@@ -430,15 +424,10 @@ def _t4_header_order(table: Table, data: list[Cell]) -> list[tuple[str, str]] | 
                 col_key = next((e.key for e in t4.columns if folded in e.labels), None)
             if row_key is None:
                 row_key = next((e.key for e in t4.rows if folded in e.labels), None)
-        if row_key is None and col_key is not None:
+        if row_key is None or col_key is None:
             return None
         order.append((row_key, col_key))
-    # 行政诉讼's two kinds sit under a 行政诉讼 cell; the first five columns under 行政复议
-    if any(c is None for _, c in order) or len(set(order)) != len(order):
-        return None
-    if any(r is None for r, _ in order):
-        return None
-    return order
+    return order if len(set(order)) == len(order) else None
 
 
 # ---------------------------------------------------------------- table 2
