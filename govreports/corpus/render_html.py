@@ -4,6 +4,7 @@ The page carries what real ones do: header and navigation menus, breadcrumb, the
 government-website `<meta>` set (SiteName, ColumnName, ArticleTitle, PubDate …), an
 information-disclosure metadata table (索引号, 发布机构 …), the article body in
 `<div class="TRS_Editor">` with Word-pasted markup, and a footer with link lists.
+`render_list_page` draws a column (list) page in the same chrome, for the replica sites.
 """
 
 from __future__ import annotations
@@ -238,16 +239,10 @@ def render_guide(agency, publish_date, seed: int, url: str, *, encoding: str = "
                        body="\n".join(out), column="政府信息公开指南", encoding=encoding)
 
 
-def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: str, column: str,
-                encoding: str = "utf-8", declare_charset: bool = True, charset_label: str | None = None) -> bytes:
-    rng = random.Random(f"page-{seed}")
-    a = agency
-    pub = publish_date
-    hour, minute = rng.randint(8, 18), rng.randint(0, 59)
-    pubdate = f"{pub:%Y-%m-%d} {hour:02d}:{minute:02d}"
-    site_code = f"50{rng.randint(10, 99)}{rng.randint(100000, 999999)}"
-    index_no = f"11500{rng.randint(100, 999)}{rng.randint(10000000, 99999999)}X/{pub.year}-{rng.randint(10, 999):05d}"
-    charset = charset_label or encoding
+def _head(a, *, title: str, column: str, site_code: str, url: str, declare_charset: bool, charset: str,
+          article: list[str], css: str) -> list[str]:
+    """`<head>` of a TRS page: the government-website `<meta>` set; `article` adds the
+    article metas (ArticleTitle, PubDate …) a detail page carries and a list page lacks."""
     head = [
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
         '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">',
@@ -267,20 +262,20 @@ def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: 
         '<meta name="ColumnDescription" content="政府信息公开工作年度报告" />',
         '<meta name="ColumnKeywords" content="年报,政府信息公开,年度报告" />',
         '<meta name="ColumnType" content="政府信息公开年报" />',
-        f'<meta name="ArticleTitle" content="{_esc(title)}" />',
-        f'<meta name="PubDate" content="{pubdate}" />',
-        f'<meta name="ContentSource" content="{a.short}" />',
-        '<meta name="Keywords" content="政府信息公开,年度报告" />',
-        f'<meta name="Author" content="{a.short}" />',
-        f'<meta name="Description" content="{_esc(title)}" />',
+        *article,
         f'<meta name="Url" content="{url}" />',
         '<link rel="stylesheet" type="text/css" href="/images/zwgk_common.css" />',
-        '<link rel="stylesheet" type="text/css" href="/images/xxgk_detail.css" />',
+        f'<link rel="stylesheet" type="text/css" href="/images/{css}" />',
         '<script type="text/javascript" src="/images/jquery-1.12.4.min.js"></script>',
         '<script type="text/javascript" src="/images/common.js"></script>',
         "</head>",
     ]
-    body = [
+    return head
+
+
+def _top(a, rng: random.Random, site_code: str) -> list[str]:
+    """Top bar, header with logo and search box, navigation menu."""
+    return [
         "<body>",
         '<div class="top-bar"><div class="w1200 clearfix"><div class="fl">欢迎访问' + a.site + "门户网站</div>"
         '<div class="fr"><a href="javascript:void(0)" id="wza">无障碍浏览</a><a href="javascript:void(0)" id="zzms">长者模式</a>'
@@ -291,6 +286,48 @@ def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: 
         'placeholder="请输入关键词" /><input type="hidden" name="siteCode" value="' + site_code + '" />'
         '<button type="submit">搜索</button></form></div></div>',
         _nav(a, rng),
+    ]
+
+
+def _bottom(a, rng: random.Random, site_code: str) -> list[str]:
+    """Friendly links to other government sites, footer, the menu script."""
+    return [
+        _links(rng),
+        f'<div class="footer"><div class="w1200"><p><a href="/wzdt/">网站地图</a> | <a href="/lxwm/">联系我们</a> | '
+        f'<a href="/sybz/">使用帮助</a></p><p>主办单位：{a.site}办公室　承办：{a.short}</p>'
+        f"<p>网站标识码：{site_code}　<a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">"
+        f"渝ICP备{rng.randint(10000000, 99999999)}号</a>　渝公网安备 {rng.randint(50000000000000, 50099999999999)}号</p>"
+        '<p><a href="https://bszs.conac.cn/" target="_blank"><img src="/images/dzjg.png" alt="党政机关" /></a>'
+        '<img src="/images/jiucuo.png" alt="政府网站找错" /></p></div></div>',
+        '<script type="text/javascript">$(function(){$(".nav-item").hover(function(){$(this).addClass("hover")},'
+        'function(){$(this).removeClass("hover")});var _s=document.createElement("script");_s.src="/images/stat.js";'
+        "document.body.appendChild(_s);});</script>",
+        "</body>",
+        "</html>",
+    ]
+
+
+def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: str, column: str,
+                encoding: str = "utf-8", declare_charset: bool = True, charset_label: str | None = None) -> bytes:
+    """A TRS article (detail) page around `body` (HTML of the article text)."""
+    rng = random.Random(f"page-{seed}")
+    a = agency
+    pub = publish_date
+    hour, minute = rng.randint(8, 18), rng.randint(0, 59)
+    pubdate = f"{pub:%Y-%m-%d} {hour:02d}:{minute:02d}"
+    site_code = f"50{rng.randint(10, 99)}{rng.randint(100000, 999999)}"
+    index_no = f"11500{rng.randint(100, 999)}{rng.randint(10000000, 99999999)}X/{pub.year}-{rng.randint(10, 999):05d}"
+    article = [
+        f'<meta name="ArticleTitle" content="{_esc(title)}" />',
+        f'<meta name="PubDate" content="{pubdate}" />',
+        f'<meta name="ContentSource" content="{a.short}" />',
+        '<meta name="Keywords" content="政府信息公开,年度报告" />',
+        f'<meta name="Author" content="{a.short}" />',
+        f'<meta name="Description" content="{_esc(title)}" />',
+    ]
+    head = _head(a, title=title, column=column, site_code=site_code, url=url, declare_charset=declare_charset,
+                 charset=charset_label or encoding, article=article, css="xxgk_detail.css")
+    main = [
         '<div class="w1200 main">',
         '<div class="position">当前位置：<a href="../../../" title="首页" class="CurrChnlCls">首页</a>&nbsp;&gt;&nbsp;'
         '<a href="../../" title="政务公开" class="CurrChnlCls">政务公开</a>&nbsp;&gt;&nbsp;'
@@ -318,17 +355,46 @@ def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: 
         '<a class="wb" href="javascript:void(0)">微博</a><a href="javascript:window.print()">打印本页</a>'
         '<a href="javascript:window.close()">关闭窗口</a></div>',
         "</div></div>",
-        _links(rng),
-        f'<div class="footer"><div class="w1200"><p><a href="/wzdt/">网站地图</a> | <a href="/lxwm/">联系我们</a> | '
-        f'<a href="/sybz/">使用帮助</a></p><p>主办单位：{a.site}办公室　承办：{a.short}</p>'
-        f"<p>网站标识码：{site_code}　<a href=\"https://beian.miit.gov.cn/\" target=\"_blank\">"
-        f"渝ICP备{rng.randint(10000000, 99999999)}号</a>　渝公网安备 {rng.randint(50000000000000, 50099999999999)}号</p>"
-        '<p><a href="https://bszs.conac.cn/" target="_blank"><img src="/images/dzjg.png" alt="党政机关" /></a>'
-        '<img src="/images/jiucuo.png" alt="政府网站找错" /></p></div></div>',
-        '<script type="text/javascript">$(function(){$(".nav-item").hover(function(){$(this).addClass("hover")},'
-        'function(){$(this).removeClass("hover")});var _s=document.createElement("script");_s.src="/images/stat.js";'
-        "document.body.appendChild(_s);});</script>",
-        "</body>",
-        "</html>",
     ]
-    return "\n".join(head + body).encode(encoding, errors="xmlcharrefreplace")
+    top = _top(a, rng, site_code)
+    return "\n".join(head + top + main + _bottom(a, rng, site_code)).encode(encoding, errors="xmlcharrefreplace")
+
+
+def render_list_page(*, site, column: str, url: str, seed: str, items: list[tuple[str, str, str]], page: int,
+                     pages: int, total: int, sub_columns: list[tuple[str, str]] = (),
+                     side_columns: list[tuple[str, str]] = (), breadcrumb: list[tuple[str, str]] = ()) -> bytes:
+    """A TRS column (list) page in the same chrome as `render_page`: header, navigation,
+    a side menu of the site's columns (`side_columns`: (name, href)), the breadcrumb,
+    the sub-column links (`sub_columns`, in ``<div class="sub-column">``), the list
+    ``<ul class="list">`` of `items` ((href, title, YYYY-MM-DD)), and the TRS pager call
+    ``createPageHTML('page_div', pages, page, 'index', 'html', total)`` (page counts from 0:
+    page 0 is ``index.html``, page n is ``index_n.html``)."""
+    rng = random.Random(f"list-{seed}")
+    a = site
+    site_code = f"50{rng.randint(10, 99)}{rng.randint(100000, 999999)}"
+    head = _head(a, title=column, column=column, site_code=site_code, url=url, declare_charset=True,
+                 charset="utf-8", article=[], css="xxgk_list.css")
+    crumbs = [f'<a href="https://{a.host}/" title="首页" class="CurrChnlCls">首页</a>']
+    crumbs += [f'<a href="{href}" title="{_esc(name)}" class="CurrChnlCls">{_esc(name)}</a>' for name, href in breadcrumb]
+    main = ['<div class="w1200 main clearfix">',
+            '<div class="position">当前位置：' + "&nbsp;&gt;&nbsp;".join(crumbs) + "</div>",
+            '<div class="zwgk-left fl"><div class="tit">政务公开</div><ul class="left-menu">']
+    for name, href in side_columns:
+        main.append(f'<li><a href="{href}" target="_self" title="{_esc(name)}">{_esc(name)}</a></li>')
+    main += ["</ul></div>", '<div class="zwgk-right fr">',
+             f'<div class="column-title"><span>{_esc(column)}</span></div>']
+    if sub_columns:
+        main.append('<div class="sub-column"><ul>'
+                    + "".join(f'<li><a href="{href}">{_esc(name)}</a></li>' for name, href in sub_columns)
+                    + "</ul></div>")
+    main.append('<ul class="list">')
+    for href, title, day in items:
+        t = html.escape(title, quote=True)
+        main.append(f'  <li><a href="{href}" target="_blank" title="{t}">{_esc(title)}</a><span>{day}</span></li>')
+    main += ["</ul>", '<div id="page_div"></div>',
+             '<script type="text/javascript" src="/images/page.js"></script>',
+             f"<script type=\"text/javascript\">createPageHTML('page_div', {pages}, {page}, 'index', 'html', {total});"
+             "</script>",
+             "</div></div>"]
+    top = _top(a, rng, site_code)
+    return "\n".join(head + top + main + _bottom(a, rng, site_code)).encode("utf-8")
