@@ -91,6 +91,8 @@ def main(verbose: int) -> None:
     govreports normalize PATH... --out D  many files → Parquet dataset at D
     govreports codebook --out FILE        write the codebook (Markdown)
     govreports demo --out DATA            demo corpus → dataset → summary
+    govreports replica serve ROOT         serve a portal replica on 127.0.0.1
+    govreports replica build OUT          write the bundled portal replica to OUT
     """
     _setup_logging(verbose)
 
@@ -213,6 +215,68 @@ def demo(out: Path, workers: int | None, quiet: bool) -> None:
         err=True,
     )
 
+
+# ---------------------------------------------------------------- replica
+# A local copy of government portals for testing the crawler (govreports/replica/).
+
+
+@main.group(context_settings=_HELP)
+def replica() -> None:
+    """Serve or build a replica of government portals on 127.0.0.1 for crawler tests."""
+
+
+@replica.command(context_settings=_HELP)
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="Port to listen on; 0 picks a free one (printed).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--log", "log_file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Append one JSON line per request to this file.")
+def serve(root: Path, port: int, host: str, log_file: Path | None) -> None:
+    """Serve the replica folder ROOT until Ctrl-C or SIGTERM.
+
+    \b
+    URL mapping: http://HOST:PORT/<host>/<path> serves ROOT/<host>/<path>;
+    a directory serves its index.html; query strings are ignored; HTML is sent
+    as text/html without a charset; ETag/Last-Modified with 304 answers.
+    Top-level files (_replica.toml, expected.json, README.md) are not served.
+
+    \b
+    ROOT/_replica.toml (optional):
+      [aliases]  "cq.gov.cn" = "www.cq.gov.cn"     host served by another's tree
+      [[rule]]   path = "HOST/PATH"                a directory also matches index.html
+                 fail = N     first N requests answer `status` (default 500)
+                 status = S   without fail: every request answers S
+                 delay = SEC  wait before every answer
+                 content_type = "TYPE"             override the extension's type
+    Unknown keys are an error.
+    """
+    from govreports.replica.server import ReplicaConfigError, ReplicaServer
+
+    try:
+        server = ReplicaServer(root, host=host, port=port, log=log_file)
+    except (ReplicaConfigError, OSError) as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"serving {root} at {server.url}", err=True)
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass  # Ctrl-C / SIGTERM: a normal way to stop serving
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+
+
+@replica.command(context_settings=_HELP)
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+def build(out: Path) -> None:
+    """Write the bundled replica of the Chongqing portals (tree, _replica.toml,
+    expected.json) to OUT."""
+    try:
+        from govreports.replica.build import build_replica
+    except ImportError as e:
+        raise click.ClickException(f"the replica builder (govreports/replica/build.py) is missing ({e})") from e
+    result = build_replica(Path(out))
+    click.echo(f"{result}", err=True)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
