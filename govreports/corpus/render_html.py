@@ -194,10 +194,10 @@ def _nav(agency, rng: random.Random) -> str:
 
 def _links(rng: random.Random) -> str:
     out = ['<div class="yqlj"><div class="w1200 clearfix">']
-    out.append('<div class="sel"><span class="tit">区县政府网站</span><ul class="list">')
+    out.append('<div class="sel"><span class="tit">区县政府网站</span><ul class="yqlj-list">')
     for d in CQ_DISTRICTS:
         out.append(f'<li><a href="https://www.cq{rng.randint(1, 99):02d}.gov.cn/" target="_blank">{d}人民政府</a></li>')
-    out.append('</ul></div><div class="sel"><span class="tit">市级部门网站</span><ul class="list">')
+    out.append('</ul></div><div class="sel"><span class="tit">市级部门网站</span><ul class="yqlj-list">')
     for d in CQ_DEPARTMENTS:
         out.append(f'<li><a href="https://dept{rng.randint(1, 999)}.cq.gov.cn/" target="_blank">{d}</a></li>')
     out.append("</ul></div></div></div>")
