@@ -1,15 +1,29 @@
 """Scrapy settings: polite by default.
 
-Spiders arrive with the [crawler] work; these defaults are the project's promise to the
-portals it reads: obey robots.txt, few requests per host, adaptive delays, backoff on
-errors, and a User-Agent that says who we are.
+These defaults are the project's promise to the portals it reads: obey robots.txt, few
+requests per host, adaptive delays, backoff on errors, and a User-Agent that says who we
+are (set GOVREPORTS_CONTACT to an e-mail or URL where portal operators can reach you).
+
+Project settings (``-s NAME=VALUE``):
+
+- ``DATA_DIR`` (default ``data``): raw store (``raw/``), crawl state (``crawl.sqlite``) and
+  the dataset (``dataset/``);
+- ``REPLICA_URL`` (or the environment variable ``GOVREPORTS_REPLICA``): fetch every
+  ``http(s)://HOST/PATH`` from ``REPLICA_URL/HOST/PATH`` instead (tests and the demo);
+- ``NORMALIZE_WORKERS`` (default 1): processes normalizing reports while the crawl goes
+  on (0: normalize in the crawling process);
+- ``PUBLISH_DATASET`` (default True): rebuild ``DATA_DIR/dataset`` when the spider closes;
+- ``GOVREPORTS_CONTACT``: appended to the User-Agent.
 """
+
+import os
 
 BOT_NAME = "govreports"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = "govreports/0.1 (an open research dataset of government information-disclosure annual reports)"
+USER_AGENT = "govreports/0.2 (an open research dataset of government information-disclosure annual reports;)"
+GOVREPORTS_CONTACT = os.environ.get("GOVREPORTS_CONTACT")
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
@@ -25,3 +39,19 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 REMOTE_CONTROL_ENABLED = False
 
 FEED_EXPORT_ENCODING = "utf-8"
+
+DATA_DIR = os.environ.get("GOVREPORTS_DATA_DIR", "data")
+REPLICA_URL = os.environ.get("GOVREPORTS_REPLICA")
+NORMALIZE_WORKERS = 1
+PUBLISH_DATASET = True
+
+# Same HTTP handler as Scrapy's, able to answer from a local replica of the portals.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.replica.ReplicaDownloadHandler",
+    "https": "crawler.replica.ReplicaDownloadHandler",
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.StorePipeline": 100,
+    "crawler.pipelines.ReportPipeline": 200,
+}
+LOG_LEVEL = "INFO"

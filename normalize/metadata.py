@@ -64,6 +64,22 @@ def find_title(candidates: list[str]) -> str | None:
     return None
 
 
+def is_report_title(title: str) -> bool:
+    """Whether a title (a list item's, a page's) names an annual report — the crawler asks this
+    before fetching, so that guides and catalogues in the same column are skipped."""
+    return bool(_IS_REPORT_TITLE.search(_compact(title)))
+
+
+def title_year(title: str) -> int | None:
+    """The report year a title names (`…2023年政府信息公开工作年度报告` → 2023), or None."""
+    compact = _compact(title)
+    if m := _TITLE_YEAR_FIRST.match(compact):
+        return int(m.group(1))
+    if m := _TITLE_AGENCY_FIRST.match(compact):
+        return int(m.group(2))
+    return None
+
+
 def agency_kind(name: str | None) -> str | None:
     if not name:
         return None

@@ -64,6 +64,11 @@ class Record:
         report = {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in self.report.items()}
         return {"report": report, "facts": [asdict(f) for f in self.facts]}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Record":
+        """The inverse of `to_json` (dates stay ISO strings; the dataset writer reads them)."""
+        return cls(dict(data["report"]), [Fact(**f) for f in data.get("facts") or ()])
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

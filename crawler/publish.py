@@ -1,0 +1,95 @@
+"""From the crawl state and the raw store to records, and to the published dataset.
+
+The dataset is always built from everything the crawl state knows — every report of every
+run, not just this one's — so an incremental run that fetched three new reports still
+publishes the whole multi-year dataset. Records are cached in the state by the hash of
+their inputs and the parser version: only new or changed reports are normalized again,
+and a parser upgrade re-normalizes from the raw store without touching the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crawler.rawstore import RawStore
+from crawler.state import CrawlState, ReportEntry
+from normalize.bundle import Part, normalize_bundle
+from normalize.dataset import DatasetWriter
+from normalize.record import PARSER_VERSION, Record, Source
+
+log = logging.getLogger(__name__)
+
+
+def input_key(entry: ReportEntry, files: dict[str, dict[str, Any]]) -> str:
+    """Changes whenever anything the record is made from changes."""
+    parts = [entry.source_url, entry.portal, entry.list_title, entry.publish_date,
+             [(u, (files.get(u) or {}).get("sha256")) for u in entry.files]]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def report_files(entry: ReportEntry, state: CrawlState) -> tuple[dict[str, dict[str, Any]], str]:
+    """The crawl-state rows of a report's files, and its input key."""
+    files = {u: state.file(u) or {} for u in entry.files}
+    return files, input_key(entry, files)
+
+
+def bundle_inputs(entry: ReportEntry, files: dict[str, dict[str, Any]], store: RawStore) -> tuple[list[Part], Source]:
+    """The parts (bytes from the raw store) and the provenance of a report."""
+    parts = []
+    for url in entry.files:
+        f = files.get(url) or {}
+        sha = f.get("sha256")
+        if sha and sha in store:
+            parts.append(Part(url, store.get(sha), path=str(store.path(sha))))
+        else:
+            parts.append(Part(url, None, error=f.get("error") or ("not in the raw store" if sha else "not fetched")))
+    page = files.get(entry.source_url) or {}
+    source = Source(
+        source_url=entry.source_url, portal=entry.portal, crawled_at=page.get("fetched_at"),
+        title_hint=entry.list_title or entry.title,
+        publish_date_hint=date.fromisoformat(entry.publish_date) if entry.publish_date else None,
+    )
+    return parts, source
+
+
+def normalize_report(parts: list[Part], source: Source) -> Record:
+    """Runs in a worker process when the pipeline has a pool (pure: bytes in, record out)."""
+    return normalize_bundle(parts, source)
+
+
+def cached_record(entry: ReportEntry, state: CrawlState, store: RawStore) -> Record:
+    """The report's record: from the cache when its inputs and the parser are unchanged."""
+    files, key = report_files(entry, state)
+    cached = state.record(entry.source_url, key, PARSER_VERSION)
+    if cached is not None:
+        return Record.from_json(cached)
+    record = normalize_report(*bundle_inputs(entry, files, store))
+    state.put_record(entry.source_url, key, PARSER_VERSION, record.to_json())
+    return record
+
+
+def document_row(f: dict[str, Any], data_dir: Path, store: RawStore) -> dict[str, Any]:
+    sha = f.get("sha256")
+    return {
+        "url": f["url"], "sha256": sha, "content_type": f.get("content_type"), "size": f.get("size"),
+        "fetched_at": f.get("fetched_at"), "http_status": f.get("http_status"), "referer": f.get("referer"),
+        "portal": f.get("portal"),
+        "stored_path": str(store.path(sha).relative_to(data_dir)) if sha else None,
+    }
+
+
+def publish_dataset(data_dir: Path, state: CrawlState, store: RawStore) -> DatasetWriter:
+    """Write DATA_DIR/dataset from the whole crawl state; published atomically on success."""
+    writer = DatasetWriter(data_dir / "dataset")
+    with writer:
+        for entry in state.iter_reports():
+            writer.add(cached_record(entry, state, store))
+        for f in state.iter_files():
+            writer.add_document(document_row(f, data_dir, store))
+    log.info("dataset published at %s: %s reports", data_dir / "dataset", writer.counts["reports"])
+    return writer

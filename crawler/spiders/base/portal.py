@@ -1,0 +1,297 @@
+"""`PortalSpider`: what every portal spider does, whatever the CMS.
+
+A city spider is a registry (which sites, which columns) plus a base spider for the CMS
+its sites run. This class reads the registry and the spider arguments, walks columns →
+list pages → report pages → attachments, and hands fetched files and reports to the
+pipelines. How a CMS lays out its lists (items, sub-columns, paging, attachments) is
+left to the subclasses (`TRSSpider`, …).
+
+Arguments (``scrapy crawl cq -a NAME=VALUE``):
+
+- ``years=2019-2024`` — report years to collect (also ``2023`` or ``2019,2021-2022``),
+  read from the report's title, never from its URL or column;
+- ``sites=www.dazu.gov.cn,cqyz.gov.cn`` — only these registry sites;
+- ``start_urls=https://HOST/COLUMN/,…`` — crawl these columns (government hosts only)
+  with this city's CMS spider, whether the registry lists them or not;
+- ``recheck=1`` — ask again for report pages already fetched (a conditional request:
+  unchanged pages answer 304); by default they are not requested at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.items import FetchedFile, ReportFound
+from crawler.registry import Registry, Site, is_government_host, load_registry
+from crawler.state import state_for
+from normalize.metadata import is_report_title, title_year
+
+log = logging.getLogger(__name__)
+
+#: how deep sub-columns may nest below a registry column (real portals: 1–3)
+MAX_COLUMN_DEPTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One entry of a column's list: a link to a report page (as far as the list says)."""
+
+    url: str
+    title: str | None
+    date: str | None = None  # ISO date shown next to the title
+
+
+def parse_years(spec: str | None) -> frozenset[int] | None:
+    """``2019-2024``, ``2023``, ``2019,2021-2022`` → the set of years; None/empty → every year."""
+    if not spec:
+        return None
+    years: set[int] = set()
+    for part in str(spec).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{4})\s*(?:-\s*(\d{4}))?", part)
+        if not m:
+            raise UsageError(f"years: cannot read {part!r} (use e.g. 2019-2024 or 2019,2021)")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise UsageError(f"years: {part!r} runs backwards")
+        years.update(range(lo, hi + 1))
+    return frozenset(years) or None
+
+
+def split_arg(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip() for v in value if v and v.strip()]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class PortalSpider(scrapy.Spider):
+    #: the registry file (crawler/registry/<registry_name>.toml); defaults to the spider's name
+    registry_name: ClassVar[str | None] = None
+
+    def __init__(self, *args: Any, years: str | None = None, sites: str | None = None,
+                 start_urls: str | None = None, recheck: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registry: Registry = load_registry(self.registry_name or self.name)
+        self.years = parse_years(years)
+        self.recheck = str(recheck or "").lower() in ("1", "true", "yes")
+        self.sites: dict[str, Site] = {}  # canonical host → site
+        self.starts: list[tuple[Site, str]] = []  # (site, column URL)
+        urls = split_arg(start_urls)
+        if urls:
+            for url in urls:
+                site, column = self._site_for_start_url(url)
+                self.sites.setdefault(site.host, site)
+                self.starts.append((site, f"{site.scheme}://{site.host}{column}"))
+        else:
+            try:
+                chosen = self.registry.select(split_arg(sites)) if sites else list(self.registry.sites)
+            except ValueError as e:
+                raise UsageError(str(e)) from e
+            for site in chosen:
+                self.sites[site.host] = site
+                self.starts += [(site, url) for url in site.column_urls()]
+        self._host_site = {h: s for s in self.sites.values() for h in s.hosts}
+        # the offsite filter: government hosts, plus registry hosts that are not under gov.cn
+        self.allowed_domains = ["gov.cn", *sorted(h for h in self.registry.hosts() if not is_government_host(h))]
+
+    def _site_for_start_url(self, url: str) -> tuple[Site, str]:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not host:
+            raise UsageError(f"start_urls: {url!r} is not an http(s) URL")
+        site = self.registry.site_for_host(host)
+        if site is None and not is_government_host(host):
+            raise UsageError(f"start_urls: {host} is not a government host (*.gov.cn) nor a registry site")
+        path = parts.path or "/"
+        if not path.endswith("/"):
+            path = path.rsplit("/", 1)[0] + "/"
+        if site is None:
+            site = Site(host=host, name=host, columns=(path,), scheme=parts.scheme, cms=self.registry.cms,
+                        verified=False, notes="from start_urls")
+        return site, path
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.state = state_for(crawler)
+        contact = crawler.settings.get("GOVREPORTS_CONTACT")
+        if contact:
+            spider.user_agent = f"{crawler.settings.get('USER_AGENT')} contact: {contact}"
+        return spider
+
+    # -- the walk
+
+    async def start(self):
+        for site, url in self.starts:
+            root = urlsplit(url).path
+            yield scrapy.Request(url, callback=self.parse_list, meta={"site": site.host, "root": root, "depth": 0})
+
+    def site_of(self, response: Response) -> Site:
+        return self.sites[response.meta["site"]]
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """A column's list page: more pages, sub-columns, and the report pages it lists."""
+        site = self.site_of(response)
+        meta = response.meta
+        self.crawler.stats.inc_value("govreports/list_pages")
+        for url in self.more_pages(response):
+            yield response.follow(url, self.parse_list, meta={k: meta[k] for k in ("site", "root", "depth")})
+        if meta["depth"] < MAX_COLUMN_DEPTH:
+            for url in self.sub_columns(response, meta["root"]):
+                if urlsplit(url).hostname in site.hosts:
+                    yield scrapy.Request(url, self.parse_list, meta={"site": site.host, "root": meta["root"], "depth": meta["depth"] + 1})
+        for item in self.list_items(response):
+            yield from self.consider(item, site, response.url)
+
+    def consider(self, item: ListItem, site: Site, list_url: str) -> Iterator[scrapy.Request]:
+        """Follow a list entry if it is a report page of this site, of a wanted year, not yet fetched."""
+        stats = self.crawler.stats
+        if urlsplit(item.url).hostname not in site.hosts:
+            stats.inc_value("govreports/items_offsite")  # spam mirrors copy pages under the same paths
+            log.debug("not following %s (listed on %s): another host", item.url, list_url)
+            return
+        if item.title and not is_report_title(item.title):
+            stats.inc_value("govreports/items_not_report")
+            log.debug("skipping %s: %r is not an annual report", item.url, item.title)
+            return
+        year = title_year(item.title) if item.title else None
+        if self.years and year is not None and year not in self.years:
+            stats.inc_value("govreports/items_other_year")
+            return
+        meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date}
+        known = self.state.file(item.url)
+        if known and self.state.is_complete(item.url):
+            if not self.recheck:
+                self.state.touch_report(item.url)
+                stats.inc_value("govreports/reports_unchanged")
+                return
+            headers = {}
+            if known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+            meta["handle_httpstatus_list"] = [304]
+            yield scrapy.Request(item.url, self.parse_report_page, errback=self.report_page_failed, meta=meta, headers=headers)
+            return
+        yield scrapy.Request(item.url, self.parse_report_page, errback=self.report_page_failed, meta=meta)
+
+    def parse_report_page(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        meta = response.meta
+        if response.status == 304:
+            self.state.touch_report(response.url)
+            self.crawler.stats.inc_value("govreports/reports_unchanged")
+            return
+        self.crawler.stats.inc_value("govreports/report_pages")
+        yield self.fetched(response, site, referer=meta.get("list_url"))
+        title = self.page_title(response) or meta.get("list_title")
+        if not meta.get("list_title") and title:
+            year = title_year(title)
+            if self.years and year is not None and year not in self.years:
+                self.crawler.stats.inc_value("govreports/items_other_year")
+                return
+        report = {
+            "source_url": response.url, "portal": site.host, "spider": self.name, "files": [response.url],
+            "complete": True, "list_url": meta.get("list_url"), "list_title": meta.get("list_title"),
+            "title": title, "publish_date": meta.get("list_date"),
+        }
+        pending = []
+        for url in self.attachments(response):
+            host = urlsplit(url).hostname
+            if url != response.url and url not in pending and (host in site.hosts or is_government_host(host)):
+                pending.append(url)
+        yield from self._next_file(report, pending)
+
+    def _next_file(self, report: dict, pending: list[str]) -> Iterator[Any]:
+        """Attachments are fetched one after another; the report is emitted after the last."""
+        if not pending:
+            yield ReportFound(**report)
+            return
+        url, rest = pending[0], pending[1:]
+        report["files"].append(url)
+        # dont_filter: an attachment shared by two pages must not leave the second report unfinished
+        # (hosts were checked above; robots.txt still applies)
+        yield scrapy.Request(url, self.parse_attachment, errback=self.attachment_failed, dont_filter=True, priority=10,
+                             meta={"site": report["portal"], "report": report, "pending": rest})
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        report = response.meta["report"]
+        self.crawler.stats.inc_value("govreports/attachments")
+        yield self.fetched(response, self.site_of(response), referer=report["source_url"])
+        yield from self._next_file(report, response.meta["pending"])
+
+    def attachment_failed(self, failure) -> Iterator[Any]:
+        request = failure.request
+        report = request.meta["report"]
+        report["complete"] = False
+        self.crawler.stats.inc_value("govreports/attachments_failed")
+        yield self.failed(failure, report["portal"], referer=report["source_url"])
+        yield from self._next_file(report, request.meta["pending"])
+
+    def report_page_failed(self, failure) -> Iterator[Any]:
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # robots.txt or the offsite filter said no: nothing was fetched
+        self.crawler.stats.inc_value("govreports/report_pages_failed")
+        yield self.failed(failure, failure.request.meta["site"], referer=failure.request.meta.get("list_url"))
+
+    # -- items
+
+    def fetched(self, response: Response, site: Site, referer: str | None) -> FetchedFile:
+        headers = response.headers
+        return FetchedFile(
+            url=response.url, body=response.body, portal=site.host, referer=referer, http_status=response.status,
+            content_type=_header(headers, b"Content-Type"), etag=_header(headers, b"ETag"),
+            last_modified=_header(headers, b"Last-Modified"), fetched_at=_now(),
+        )
+
+    def failed(self, failure, portal: str, referer: str | None) -> FetchedFile:
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            error = f"HTTP {status}"
+        else:
+            error = f"{type(failure.value).__name__}: {failure.value}"
+        log.warning("could not fetch %s: %s", failure.request.url, error)
+        return FetchedFile(url=failure.request.url, body=None, portal=portal, referer=referer, http_status=status,
+                           fetched_at=_now(), error=error)
+
+    # -- what a CMS base spider says
+
+    def list_items(self, response: Response) -> Iterable[ListItem]:
+        raise NotImplementedError
+
+    def sub_columns(self, response: Response, root: str) -> Iterable[str]:
+        raise NotImplementedError
+
+    def more_pages(self, response: Response) -> Iterable[str]:
+        raise NotImplementedError
+
+    def attachments(self, response: Response) -> Iterable[str]:
+        raise NotImplementedError
+
+    def page_title(self, response: Response) -> str | None:
+        raise NotImplementedError
+
+
+def _header(headers, name: bytes) -> str | None:
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,9 @@
+"""Chongqing (重庆): the city portal, the municipal departments, the 38 districts and
+counties with their departments and towns, and the development zones — all on one TRS
+platform. The sites and their columns are in crawler/registry/cq.toml."""
+
+from crawler.spiders.base import TRSSpider
+
+
+class ChongqingSpider(TRSSpider):
+    name = "cq"
