@@ -128,24 +128,24 @@ def test_other_years_are_skipped_and_counted(tmp_path):
 
 def test_a_report_page_fetched_before_is_not_requested_again(spider):
     url = f"https://{HOST}/zwgk_175/zfxxgknb/qzf/202401/t20240130_12882382.html"
-    spider.state.put_file(url, sha256="0" * 64, http_status=200)
-    spider.state.put_report(url, files=[url], complete=True)
+    spider.crawl_state.put_file(url, sha256="0" * 64, http_status=200)
+    spider.crawl_state.put_report(url, files=[url], complete=True)
     assert url not in urls(requests_of(spider.parse_list(list_response())))
     assert spider.crawler.stats.get_value("govreports/reports_unchanged") == 1
 
 
 def test_an_incomplete_report_is_requested_again(spider):
     url = f"https://{HOST}/zwgk_175/zfxxgknb/qzf/202401/t20240130_12882382.html"
-    spider.state.put_file(url, sha256="0" * 64, http_status=200)
-    spider.state.put_report(url, files=[url, url + ".pdf"], complete=False)
+    spider.crawl_state.put_file(url, sha256="0" * 64, http_status=200)
+    spider.crawl_state.put_report(url, files=[url, url + ".pdf"], complete=False)
     assert url in urls(requests_of(spider.parse_list(list_response())))
 
 
 def test_recheck_asks_with_the_validators_it_has(tmp_path):
     spider = make_spider(ChongqingSpider, tmp_path, start_urls=COLUMN, recheck="1")
     url = f"https://{HOST}/zwgk_175/zfxxgknb/qzf/202401/t20240130_12882382.html"
-    spider.state.put_file(url, sha256="0" * 64, http_status=200, etag='"abc"', last_modified="Tue, 30 Jan 2024 08:00:00 GMT")
-    spider.state.put_report(url, files=[url], complete=True)
+    spider.crawl_state.put_file(url, sha256="0" * 64, http_status=200, etag='"abc"', last_modified="Tue, 30 Jan 2024 08:00:00 GMT")
+    spider.crawl_state.put_report(url, files=[url], complete=True)
     request = next(r for r in requests_of(spider.parse_list(list_response())) if r.url == url)
     assert request.headers[b"If-None-Match"] == b'"abc"'
     assert 304 in request.meta["handle_httpstatus_list"]

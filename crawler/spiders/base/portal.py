@@ -109,7 +109,7 @@ class PortalSpider(scrapy.Spider):
             for site in chosen:
                 self.sites[site.host] = site
                 self.starts += [(site, url) for url in site.column_urls()]
-        self._host_site = {h: s for s in self.sites.values() for h in s.hosts}
+        self._requested: set[str] = set()  # report pages considered in this run
         # the offsite filter: government hosts, plus registry hosts that are not under gov.cn
         self.allowed_domains = ["gov.cn", *sorted(h for h in self.registry.hosts() if not is_government_host(h))]
 
@@ -132,7 +132,7 @@ class PortalSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.state = state_for(crawler)
+        spider.crawl_state = state_for(crawler)  # not `state`: Scrapy's SpiderState owns that name under JOBDIR
         contact = crawler.settings.get("GOVREPORTS_CONTACT")
         if contact:
             spider.user_agent = f"{crawler.settings.get('USER_AGENT')} contact: {contact}"
@@ -177,11 +177,15 @@ class PortalSpider(scrapy.Spider):
         if self.years and year is not None and year not in self.years:
             stats.inc_value("govreports/items_other_year")
             return
+        if item.url in self._requested:
+            stats.inc_value("govreports/items_listed_again")  # a parent column lists its children's reports too
+            return
+        self._requested.add(item.url)
         meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date}
-        known = self.state.file(item.url)
-        if known and self.state.is_complete(item.url):
+        known = self.crawl_state.file(item.url)
+        if known and self.crawl_state.is_complete(item.url):
             if not self.recheck:
-                self.state.touch_report(item.url)
+                self.crawl_state.touch_report(item.url)
                 stats.inc_value("govreports/reports_unchanged")
                 return
             headers = {}
@@ -198,7 +202,7 @@ class PortalSpider(scrapy.Spider):
         site = self.site_of(response)
         meta = response.meta
         if response.status == 304:
-            self.state.touch_report(response.url)
+            self.crawl_state.touch_report(response.url)
             self.crawler.stats.inc_value("govreports/reports_unchanged")
             return
         self.crawler.stats.inc_value("govreports/report_pages")

@@ -1,0 +1,60 @@
+"""Run `scrapy crawl` for real (a subprocess, the project's settings) against a replica on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+
+ROOT = Path(__file__).resolve().parents[1]
+REPLICA = ROOT / "replica"
+
+#: fast but otherwise polite settings for loopback crawls
+FAST = {"AUTOTHROTTLE_START_DELAY": "0.01", "AUTOTHROTTLE_MAX_DELAY": "2", "RETRY_BACKOFF_BASE": "0.2",
+        "NORMALIZE_WORKERS": "1", "LOG_LEVEL": "INFO"}
+
+
+def expected() -> dict:
+    return json.loads((REPLICA / "expected.json").read_text("utf-8"))
+
+
+def replica_sites() -> list[str]:
+    return sorted({r["host"] for r in expected()["reports"]})
+
+
+def copy_replica(dest: Path) -> Path:
+    shutil.copytree(REPLICA, dest)
+    return dest
+
+
+def crawl(data_dir: Path, replica_url: str, *args: str, spider: str = "cq", timeout: float = 600,
+          **settings: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl SPIDER -a ARG…` with DATA_DIR and REPLICA_URL set; the log goes to data_dir/crawl-N.log."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    n = len(list(data_dir.glob("crawl-*.log")))
+    log = data_dir / f"crawl-{n}.log"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for a in args:
+        cmd += ["-a", a]
+    for k, v in {**FAST, "DATA_DIR": str(data_dir), "REPLICA_URL": replica_url, "LOG_FILE": str(log), **settings}.items():
+        cmd += ["-s", f"{k}={v}"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise AssertionError(f"scrapy crawl failed ({result.returncode}):\n{result.stderr[-4000:]}\n{log.read_text()[-4000:] if log.exists() else ''}")
+    return result
+
+
+def table(data_dir: Path, name: str) -> list[dict]:
+    return ds.dataset(data_dir / "dataset" / name, format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def report_pages(requests: list[dict], status: int | None = None) -> list[str]:
+    """The report (detail) pages among logged replica requests, as https://host/path (with `status` only)."""
+    import re
+
+    return [f"https://{r['host']}{r['path']}" for r in requests
+            if re.search(r"/\d{6}/t\d{8}_\d+\.html$", r["path"]) and (status is None or r["status"] == status)]
