@@ -90,7 +90,8 @@ def main(verbose: int) -> None:
     govreports parse FILE                 one report → JSON on stdout
     govreports normalize PATH... --out D  many files → Parquet dataset at D
     govreports codebook --out FILE        write the codebook (Markdown)
-    govreports demo --out DATA            demo corpus → dataset → summary
+    govreports demo [--out DATA]          crawl the bundled portal replica → dataset → summary
+    govreports summary DATASET            what a dataset holds
     govreports replica serve ROOT         serve a portal replica on 127.0.0.1
     govreports replica build OUT          write the bundled portal replica to OUT
     """
@@ -192,28 +193,59 @@ def codebook(out: Path, check: bool) -> None:
 
 
 @main.command(context_settings=_HELP)
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Data folder: the corpus goes to OUT/corpus, the dataset to OUT/dataset.")
-@click.option("-j", "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per CPU).")
+@click.option("-o", "--out", default=Path("data"), show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder (DATA_DIR): raw store, crawl state, and the dataset in OUT/dataset.")
+@click.option("--replica", "replica_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Replica folder to serve (default: the bundled replica of Chongqing portals).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def demo(out: Path, workers: int | None, quiet: bool) -> None:
-    """Build a dataset end to end from the bundled demo corpus and print a summary."""
-    try:
-        from govreports.corpus import write_corpus
-    except ImportError as e:
-        raise click.ClickException(f"the demo corpus is not available ({e})") from e
-    corpus_dir = out / "corpus"
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    files = [Path(p) for p in write_corpus(corpus_dir)]
-    if not files:
-        raise click.ClickException("the demo corpus is empty")
-    click.echo(f"demo corpus: {len(files)} files in {corpus_dir}", err=True)
+def demo(out: Path, replica_dir: Path | None, quiet: bool) -> None:
+    """Crawl the bundled replica of real Chongqing portals with `scrapy crawl cq`
+    (served on 127.0.0.1: no internet needed), build the dataset and print a summary.
+
+    Run it again: the second crawl fetches only the list pages (nothing changed).
+    The crawl's log is OUT/crawl.log.
+    """
+    from govreports.crawl import BUNDLED_REPLICA, replica_hosts, run_crawl
+    from govreports.replica.server import ReplicaServer
+    from govreports.summary import summarize
+
+    replica_dir = replica_dir or BUNDLED_REPLICA
+    if not replica_dir.is_dir():
+        raise click.ClickException(f"no replica at {replica_dir} (pass --replica DIR)")
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = out / "crawl.log"
+    hosts = replica_hosts(replica_dir)
+    with ReplicaServer(replica_dir) as server:
+        click.echo(f"serving the replica of {len(hosts)} portals at {server.url}; crawling with `scrapy crawl cq`", err=True)
+        from tqdm import tqdm
+
+        with tqdm(desc="requests answered", unit="req", disable=quiet, file=sys.stderr) as bar:
+            def tick() -> None:
+                bar.update(len(server.requests) - bar.n)
+
+            status = run_crawl("cq", arguments={"sites": ",".join(hosts)},
+                               settings={"DATA_DIR": str(out), "REPLICA_URL": server.url, "LOG_FILE": str(log_file)},
+                               on_tick=tick)
+            tick()
+    if status != 0:
+        raise click.ClickException(f"the crawl failed (exit status {status}); see {log_file}")
     dataset = out / "dataset"
-    _run_normalize(files, dataset, workers, quiet)
+    click.echo(summarize(dataset))
     click.echo(
-        f'load it:  pandas.read_parquet("{dataset}/reports")  ·  pandas.read_parquet("{dataset}/facts")\n'
+        f'\nload it:  pandas.read_parquet("{dataset}/reports")  ·  pandas.read_parquet("{dataset}/facts")\n'
         f"          duckdb.sql(\"select * from read_parquet('{dataset}/facts/**/*.parquet', hive_partitioning=true)\")",
         err=True,
     )
+
+
+@main.command(context_settings=_HELP)
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def summary(dataset: Path) -> None:
+    """Print what a published DATASET holds: reports per site and year, statuses,
+    failed checks, common issues, failed fetches."""
+    from govreports.summary import summarize
+
+    click.echo(summarize(dataset))
 
 
 # ---------------------------------------------------------------- replica

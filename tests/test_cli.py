@@ -171,7 +171,7 @@ def cli():
     return CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["parse"], ["normalize"], ["codebook"], ["demo"]])
+@pytest.mark.parametrize("args", [[], ["parse"], ["normalize"], ["codebook"], ["demo"], ["summary"], ["replica"], ["replica", "serve"], ["replica", "build"]])
 def test_help_everywhere(cli, args):
     result = cli.invoke(main, [*args, "--help"])
     assert result.exit_code == 0, result.output
@@ -301,38 +301,32 @@ def test_codebook_command(cli, tmp_path):
     assert result.exit_code == 1 and "out of date" in result.stderr
 
 
-def test_demo_command(cli, tmp_path, monkeypatch):
-    def write_corpus(folder):
-        folder = Path(folder)
-        paths = []
-        for i, year in enumerate([2019, 2021, 2023]):
-            p = folder / f"r{i}.txt"
-            p.write_text(f"year={year}\n", "utf-8")
-            paths.append(p)
-        return paths
-
-    monkeypatch.setitem(sys.modules, "govreports.corpus", types.SimpleNamespace(write_corpus=write_corpus))
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+def test_demo_crawls_the_bundled_replica_and_prints_a_summary(cli, tmp_path):
     data = tmp_path / "data"
-    result = cli.invoke(main, ["demo", "--out", str(data), "-j", "1"])
+    result = cli.invoke(main, ["demo", "--out", str(data), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (data / "corpus").iterdir()) == ["r0.txt", "r1.txt", "r2.txt"]
-    assert len(reports_of(data / "dataset")) == 3
-    assert "3 files → 3 reports" in result.stderr
-    assert "read_parquet" in result.stderr and "duckdb" in result.stderr
+    expected = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
+    assert len(reports_of(data / "dataset")) == len(expected["reports"])
+    assert f"{len(expected['reports'])} reports" in result.stdout and "status: ok" in result.stdout
+    assert "www.dazu.gov.cn" in result.stdout  # the per-site table
+    assert (data / "crawl.log").exists() and (data / "crawl.sqlite").exists() and (data / "raw").is_dir()
 
 
-def test_demo_without_a_corpus_generator(cli, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "govreports.corpus", None)  # import fails
-    result = cli.invoke(main, ["demo", "--out", str(tmp_path / "data")])
-    assert result.exit_code == 1 and "demo corpus is not available" in result.stderr
+def test_demo_without_a_replica(cli, tmp_path):
+    result = cli.invoke(main, ["demo", "--out", str(tmp_path / "data"), "--replica", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_summary_command(cli, tmp_path):
+    result = cli.invoke(main, ["summary", str(tmp_path)])
+    assert result.exit_code == 0 and "0 reports" in result.stdout
 
 
 # ---------------------------------------------------------------- the installed console script
 
 
 @pytest.mark.skipif(not CONSOLE.exists(), reason="the govreports console script is not installed")
-@pytest.mark.parametrize("args", [["--help"], ["parse", "--help"], ["normalize", "--help"], ["codebook", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["parse", "--help"], ["normalize", "--help"], ["codebook", "--help"], ["demo", "--help"], ["summary", "--help"], ["replica", "serve", "--help"]])
 def test_console_script_help(args):
     result = subprocess.run([str(CONSOLE), *args], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

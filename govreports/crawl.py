@@ -1,0 +1,69 @@
+"""Run a spider as its own process — how the CLI starts crawls.
+
+Scrapy's reactor runs once per process, so commands that crawl (the demo, later scheduled
+builds) start `python -m scrapy crawl` with the project's settings and watch it, instead
+of crawling inside the CLI process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+#: where the project's bundled replica of real portals lives (a source checkout)
+BUNDLED_REPLICA = Path(__file__).resolve().parents[1] / "replica"
+
+
+def crawl_command(spider: str, *, arguments: Mapping[str, str] = {}, settings: Mapping[str, str] = {}) -> list[str]:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in arguments.items():
+        cmd += ["-a", f"{name}={value}"]
+    for name, value in settings.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
+def run_crawl(spider: str, *, arguments: Mapping[str, str] = {}, settings: Mapping[str, str] = {},
+              on_tick: Callable[[], None] | None = None, tick: float = 0.5) -> int:
+    """Run `scrapy crawl SPIDER` to the end and return its exit status; `on_tick` is called while it runs."""
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    with subprocess.Popen(crawl_command(spider, arguments=arguments, settings=settings), env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        while True:
+            try:
+                proc.wait(timeout=tick)
+                break
+            except subprocess.TimeoutExpired:
+                if on_tick:
+                    on_tick()
+        err = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode and err:
+        sys.stderr.write(err[-4000:])
+    return proc.returncode
+
+
+def replica_hosts(root: Path) -> list[str]:
+    """The sites a replica copies (its `expected.json` lists them), else its host folders."""
+    import json
+
+    expected = root / "expected.json"
+    if expected.exists():
+        sites = json.loads(expected.read_text("utf-8")).get("sites") or []
+        hosts = [s["host"] for s in sites if s.get("host")]
+        if hosts:
+            return hosts
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.endswith(".gov.cn"))
+
+
+def parse_args(values: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep:
+            raise ValueError(f"expected NAME=VALUE, got {v!r}")
+        out[name] = value
+    return out
