@@ -34,6 +34,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import FetchedFile, ReportFound
 from crawler.registry import Registry, Site, is_government_host, load_registry
+from crawler.replica import replica_url
 from crawler.state import state_for
 from normalize.metadata import is_report_title, title_year
 
@@ -136,6 +137,8 @@ class PortalSpider(scrapy.Spider):
         contact = crawler.settings.get("GOVREPORTS_CONTACT")
         if contact:
             spider.user_agent = f"{crawler.settings.get('USER_AGENT')} contact: {contact}"
+        elif not replica_url(crawler.settings):
+            log.warning("GOVREPORTS_CONTACT is not set: portal operators cannot reach you from the User-Agent")
         return spider
 
     # -- the walk
