@@ -11,7 +11,7 @@ class FetchedFile:
 
     url: str
     body: bytes | None
-    portal: str
+    portal: str  # the spider (SCHEMA: `portal`); the site is the URL's host
     referer: str | None = None
     http_status: int | None = None
     content_type: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyarrow.dataset as ds
 
@@ -22,7 +23,7 @@ def _rows(dataset: Path, table: str, columns: list[str]) -> list[dict]:
 
 def summarize(dataset: str | Path, top: int = 8) -> str:
     dataset = Path(dataset)
-    reports = _rows(dataset, "reports", ["portal", "year", "status", "checks_failed", "issues"])
+    reports = _rows(dataset, "reports", ["portal", "source_url", "year", "status", "checks_failed", "issues"])
     documents = _rows(dataset, "documents", ["url", "http_status", "sha256"])
     lines = [f"{len(reports)} reports, {len(documents)} files fetched — {dataset}"]
     if not reports:
@@ -31,7 +32,8 @@ def summarize(dataset: str | Path, top: int = 8) -> str:
     years = sorted({r["year"] for r in reports})
     grid: dict[str, Counter] = defaultdict(Counter)
     for r in reports:
-        grid[r["portal"] or "(local files)"][r["year"]] += 1
+        site = urlsplit(r["source_url"]).hostname if r["source_url"] else None
+        grid[site or "(local files)"][r["year"]] += 1
     width = max(len(s) for s in grid) + 2
     header = "site".ljust(width) + "".join(f"{('?' if y == 0 else y):>6}" for y in years) + f"{'total':>7}"
     lines += ["", "reports per site and year (year ? = not found in the report)", header]

@@ -99,7 +99,7 @@ def test_reports_carry_year_agency_and_where_they_came_from(first):
     reports = by_url(table(data, "reports"))
     for e in exp["reports"]:
         r = reports[e["source_url"]]
-        assert (r["year"], r["agency_name"], r["portal"]) == (e["year"], e["agency_name"], e["host"])
+        assert (r["year"], r["agency_name"], r["portal"]) == (e["year"], e["agency_name"], "cq")
         assert r["document_url"] == e["document_url"]
         assert r["status"] == "ok" and r["checks_failed"] == 0
 

@@ -209,7 +209,7 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govreports/reports_unchanged")
             return
         self.crawler.stats.inc_value("govreports/report_pages")
-        yield self.fetched(response, site, referer=meta.get("list_url"))
+        yield self.fetched(response, referer=meta.get("list_url"))
         title = self.page_title(response) or meta.get("list_title")
         if not meta.get("list_title") and title:
             year = title_year(title)
@@ -217,7 +217,7 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("govreports/items_other_year")
                 return
         report = {
-            "source_url": response.url, "portal": site.host, "spider": self.name, "files": [response.url],
+            "source_url": response.url, "portal": self.name, "spider": self.name, "files": [response.url],
             "complete": True, "list_url": meta.get("list_url"), "list_title": meta.get("list_title"),
             "title": title, "publish_date": meta.get("list_date"),
         }
@@ -226,9 +226,9 @@ class PortalSpider(scrapy.Spider):
             host = urlsplit(url).hostname
             if url != response.url and url not in pending and (host in site.hosts or is_government_host(host)):
                 pending.append(url)
-        yield from self._next_file(report, pending)
+        yield from self._next_file(report, pending, site.host)
 
-    def _next_file(self, report: dict, pending: list[str]) -> Iterator[Any]:
+    def _next_file(self, report: dict, pending: list[str], site: str) -> Iterator[Any]:
         """Attachments are fetched one after another; the report is emitted after the last."""
         if not pending:
             yield ReportFound(**report)
@@ -238,39 +238,39 @@ class PortalSpider(scrapy.Spider):
         # dont_filter: an attachment shared by two pages must not leave the second report unfinished
         # (hosts were checked above; robots.txt still applies)
         yield scrapy.Request(url, self.parse_attachment, errback=self.attachment_failed, dont_filter=True, priority=10,
-                             meta={"site": report["portal"], "report": report, "pending": rest})
+                             meta={"site": site, "report": report, "pending": rest})
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         report = response.meta["report"]
         self.crawler.stats.inc_value("govreports/attachments")
-        yield self.fetched(response, self.site_of(response), referer=report["source_url"])
-        yield from self._next_file(report, response.meta["pending"])
+        yield self.fetched(response, referer=report["source_url"])
+        yield from self._next_file(report, response.meta["pending"], response.meta["site"])
 
     def attachment_failed(self, failure) -> Iterator[Any]:
         request = failure.request
         report = request.meta["report"]
         report["complete"] = False
         self.crawler.stats.inc_value("govreports/attachments_failed")
-        yield self.failed(failure, report["portal"], referer=report["source_url"])
-        yield from self._next_file(report, request.meta["pending"])
+        yield self.failed(failure, referer=report["source_url"])
+        yield from self._next_file(report, request.meta["pending"], request.meta["site"])
 
     def report_page_failed(self, failure) -> Iterator[Any]:
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             return  # robots.txt or the offsite filter said no: nothing was fetched
         self.crawler.stats.inc_value("govreports/report_pages_failed")
-        yield self.failed(failure, failure.request.meta["site"], referer=failure.request.meta.get("list_url"))
+        yield self.failed(failure, referer=failure.request.meta.get("list_url"))
 
     # -- items
 
-    def fetched(self, response: Response, site: Site, referer: str | None) -> FetchedFile:
+    def fetched(self, response: Response, referer: str | None) -> FetchedFile:
         headers = response.headers
         return FetchedFile(
-            url=response.url, body=response.body, portal=site.host, referer=referer, http_status=response.status,
+            url=response.url, body=response.body, portal=self.name, referer=referer, http_status=response.status,
             content_type=_header(headers, b"Content-Type"), etag=_header(headers, b"ETag"),
             last_modified=_header(headers, b"Last-Modified"), fetched_at=_now(),
         )
 
-    def failed(self, failure, portal: str, referer: str | None) -> FetchedFile:
+    def failed(self, failure, referer: str | None) -> FetchedFile:
         status = None
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -278,7 +278,7 @@ class PortalSpider(scrapy.Spider):
         else:
             error = f"{type(failure.value).__name__}: {failure.value}"
         log.warning("could not fetch %s: %s", failure.request.url, error)
-        return FetchedFile(url=failure.request.url, body=None, portal=portal, referer=referer, http_status=status,
+        return FetchedFile(url=failure.request.url, body=None, portal=self.name, referer=referer, http_status=status,
                            fetched_at=_now(), error=error)
 
     # -- what a CMS base spider says
