@@ -236,3 +236,22 @@ def test_every_registry_site_is_crawled_by_default(tmp_path):
     spider = make_spider(ChongqingSpider, tmp_path)
     assert len(spider.sites) == len(spider.registry.sites)
     assert "gov.cn" in spider.allowed_domains
+
+
+def test_a_report_file_listed_directly_is_a_list_item(spider):
+    body = ('<ul class="list"><li><a href="./202401/P020240130000000000001.pdf" title="测试区2023年政府信息公开工作年度报告">'
+            '测试区2023年政府信息公开工作年度报告</a><span>2024-01-30</span></li>'
+            '<li><a href="./202401/P020240130000000000002.pdf">附件下载说明</a></li></ul>').encode()
+    response = file_response("", COLUMN, meta={"site": HOST, "root": "/zwgk_175/zfxxgknb/", "depth": 0}, body=body)
+    assert [i.url for i in spider.list_items(response)] == [COLUMN + "202401/P020240130000000000001.pdf"]
+
+
+def test_a_report_file_fetched_from_a_list_is_a_report_by_itself(spider):
+    from scrapy.http import Response
+
+    url = COLUMN + "202401/P020240130000000000001.pdf"
+    request = Request(url, meta={"site": HOST, "list_url": COLUMN, "list_title": "测试区2023年政府信息公开工作年度报告",
+                                 "list_date": "2024-01-30"})
+    response = Response(url, body=b"%PDF-1.4 ...", request=request, headers={"Content-Type": "application/pdf"})
+    stored, report = list(spider.parse_report_page(response))
+    assert isinstance(stored, FetchedFile) and report.files == [url] and report.title.startswith("测试区2023年")

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import FetchedFile, ReportFound
@@ -210,6 +210,11 @@ class PortalSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("govreports/report_pages")
         yield self.fetched(response, referer=meta.get("list_url"))
+        if not isinstance(response, TextResponse):  # the list linked the report file itself
+            yield ReportFound(source_url=response.url, portal=self.name, spider=self.name, files=[response.url],
+                              list_url=meta.get("list_url"), list_title=meta.get("list_title"),
+                              title=meta.get("list_title"), publish_date=meta.get("list_date"))
+            return
         title = self.page_title(response) or meta.get("list_title")
         if not meta.get("list_title") and title:
             year = title_year(title)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from crawler.spiders.base.portal import ListItem, PortalSpider
+from normalize.metadata import is_report_title
 
 DETAIL_PATH = re.compile(r"/\d{6}/t\d{8}_\d+\.s?html?$")
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
@@ -65,10 +66,12 @@ class TRSSpider(PortalSpider):
         for a in response.xpath("//a[@href]"):
             url = response.urljoin(a.attrib["href"].strip())
             path = urlsplit(url).path
-            if not DETAIL_PATH.search(path) or path.endswith("_wap.html") or url in seen:
+            title = (a.attrib.get("title") or "").strip() or _text(a) or None
+            # a report page, or a report file listed directly (some columns link the PDF itself)
+            direct_file = path.lower().endswith(ATTACHMENT_EXTENSIONS) and title and is_report_title(title)
+            if not (DETAIL_PATH.search(path) or direct_file) or path.endswith("_wap.html") or url in seen:
                 continue
             seen.add(url)
-            title = (a.attrib.get("title") or "").strip() or _text(a) or None
             date = None
             around = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
             if m := _DATE.search(around):
