@@ -29,6 +29,14 @@ def replica(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A replica copy no test changes (the incremental tests add a report to `replica`)."""
+    root = copy_replica(tmp_path_factory.mktemp("pristine") / "replica")
+    with ReplicaServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def first(replica, tmp_path_factory):
     root, server = replica
     data = tmp_path_factory.mktemp("data")
@@ -206,23 +214,23 @@ def test_only_the_new_report_is_fetched_after_it_is_added(after_new_report, firs
 # -- arguments, end to end
 
 
-def test_years_are_read_from_titles_not_columns(replica, tmp_path):
-    _, server = replica
+def test_years_are_read_from_titles_not_columns(pristine, tmp_path):
+    server = pristine
     crawl(tmp_path, server.url, "sites=www.cqyz.gov.cn", "years=2025")
     want = {r["source_url"] for r in expected()["reports"] if r["host"] == "www.cqyz.gov.cn" and r["year"] == 2025}
     assert want and {r["source_url"] for r in table(tmp_path, "reports")} == want
     assert any("/2020_504392/" in u for u in want)  # the 2025 report filed under a column named 2020_…
 
 
-def test_start_urls_crawl_one_column(replica, tmp_path):
-    _, server = replica
+def test_start_urls_crawl_one_column(pristine, tmp_path):
+    server = pristine
     crawl(tmp_path, server.url, "start_urls=https://fzggw.cq.gov.cn/zfxxgk/zfxxgknb/")
     want = {r["source_url"] for r in expected()["reports"] if r["host"] == "fzggw.cq.gov.cn"}
     assert {r["source_url"] for r in table(tmp_path, "reports")} == want
 
 
-def test_a_paused_crawl_resumes_from_its_jobdir(replica, tmp_path):
-    _, server = replica
+def test_a_paused_crawl_resumes_from_its_jobdir(pristine, tmp_path):
+    server = pristine
     jobdir = tmp_path / "job"
     server.reset_requests()
     crawl(tmp_path, server.url, "sites=www.dazu.gov.cn,fzggw.cq.gov.cn", JOBDIR=str(jobdir), CLOSESPIDER_ITEMCOUNT="4")
