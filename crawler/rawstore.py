@@ -3,6 +3,12 @@
 Bytes are stored once whatever the number of URLs serving them, never overwritten, and
 written through a temporary file + rename, so a killed crawl never leaves half a file
 under a valid name. Re-normalizing after a parser fix reads from here, not the network.
+
+Why not Scrapy's FilesPipeline: it names files by a hash of their URL and decides
+freshness by file age, while this store must name them by their bytes (the same report
+served at two URLs is one file; `documents.sha256` joins `reports.doc_sha256`) and the
+crawl state decides freshness. Attachments are still fetched by the engine as ordinary
+requests, so robots.txt, throttling, retries and JOBDIR apply to them as to pages.
 """
 
 from __future__ import annotations
