@@ -48,7 +48,7 @@ def bundle_inputs(entry: ReportEntry, files: dict[str, dict[str, Any]], store: R
             parts.append(Part(url, store.get(sha), path=str(store.path(sha))))
         else:
             parts.append(Part(url, None, error=f.get("error") or ("not in the raw store" if sha else "not fetched")))
-    page = files.get(entry.source_url) or {}
+    page = files.get(entry.files[0]) or {}  # the page (its URL differs from source_url after a redirect)
     source = Source(
         source_url=entry.source_url, portal=entry.portal, crawled_at=page.get("fetched_at"),
         title_hint=entry.list_title or entry.title,

@@ -255,3 +255,12 @@ def test_a_report_file_fetched_from_a_list_is_a_report_by_itself(spider):
     response = Response(url, body=b"%PDF-1.4 ...", request=request, headers={"Content-Type": "application/pdf"})
     stored, report = list(spider.parse_report_page(response))
     assert isinstance(stored, FetchedFile) and report.files == [url] and report.title.startswith("测试区2023年")
+
+
+def test_a_redirected_report_page_is_known_by_the_url_its_list_gives(spider):
+    listed = f"https://{HOST}/zwgk_175/zfxxgknb/qzf/202401/t20240130_12882382.html"
+    moved = f"https://{HOST}/zwgk_175/zfxxgknb/qzf/202401/t20240130_12882382_1.html"
+    page = b"<html><head><title>2023\xe5\xb9\xb4\xe6\x94\xbf\xe5\xba\x9c\xe4\xbf\xa1\xe6\x81\xaf\xe5\x85\xac\xe5\xbc\x80\xe5\xb7\xa5\xe4\xbd\x9c\xe5\xb9\xb4\xe5\xba\xa6\xe6\x8a\xa5\xe5\x91\x8a</title></head></html>"
+    response = file_response("", moved, body=page, meta={"site": HOST, "list_url": COLUMN, "redirect_urls": [listed]})
+    stored, report = list(spider.parse_report_page(response))
+    assert stored.url == moved and report.source_url == listed and report.files == [moved]

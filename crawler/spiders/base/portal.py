@@ -185,12 +185,13 @@ class PortalSpider(scrapy.Spider):
             return
         self._requested.add(item.url)
         meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date}
-        known = self.crawl_state.file(item.url)
-        if known and self.crawl_state.is_complete(item.url):
+        if self.crawl_state.is_complete(item.url):
             if not self.recheck:
                 self.crawl_state.touch_report(item.url)
                 stats.inc_value("govreports/reports_unchanged")
                 return
+            entry = self.crawl_state.report(item.url)
+            known = self.crawl_state.file(entry.files[0]) or {}
             headers = {}
             if known.get("etag"):
                 headers["If-None-Match"] = known["etag"]
@@ -204,14 +205,15 @@ class PortalSpider(scrapy.Spider):
     def parse_report_page(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response)
         meta = response.meta
+        listed = (meta.get("redirect_urls") or [response.url])[0]  # the report is known by the URL its list gives
         if response.status == 304:
-            self.crawl_state.touch_report(response.url)
+            self.crawl_state.touch_report(listed)
             self.crawler.stats.inc_value("govreports/reports_unchanged")
             return
         self.crawler.stats.inc_value("govreports/report_pages")
         yield self.fetched(response, referer=meta.get("list_url"))
         if not isinstance(response, TextResponse):  # the list linked the report file itself
-            yield ReportFound(source_url=response.url, portal=self.name, spider=self.name, files=[response.url],
+            yield ReportFound(source_url=listed, portal=self.name, spider=self.name, files=[response.url],
                               list_url=meta.get("list_url"), list_title=meta.get("list_title"),
                               title=meta.get("list_title"), publish_date=meta.get("list_date"))
             return
@@ -222,7 +224,7 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("govreports/items_other_year")
                 return
         report = {
-            "source_url": response.url, "portal": self.name, "spider": self.name, "files": [response.url],
+            "source_url": listed, "portal": self.name, "spider": self.name, "files": [response.url],
             "complete": True, "list_url": meta.get("list_url"), "list_title": meta.get("list_title"),
             "title": title, "publish_date": meta.get("list_date"),
         }
