@@ -23,7 +23,7 @@ demo: $(STAMP)  ## build a dataset end to end from the bundled corpus and print 
 	$(BIN)/govreports demo --out $(DATA)
 
 test: $(STAMP)  ## run the test suite
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 bench: $(STAMP)  ## measure normalizer throughput per format against the raw-parse limits
 	$(BIN)/python -m bench.normalizer

@@ -36,6 +36,14 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedFile):
             return item
+        if item.body is None and (prior := self.state.file(item.url)) and prior.get("sha256"):
+            # a re-fetch failed: keep the last good copy (its bytes are in the raw store), note the failure
+            keep = {k: prior[k] for k in ("sha256", "size", "content_type", "http_status", "etag", "last_modified",
+                                          "referer", "portal", "fetched_at")}
+            self.state.put_file(item.url, **keep, error=f"re-fetch at {item.fetched_at} failed: {item.error}")
+            self.crawler.stats.inc_value("govreports/refetch_failed_kept")
+            item.body = None
+            return item
         sha = self.store.put(item.body) if item.body is not None else None
         self.state.put_file(
             item.url, sha256=sha, size=len(item.body) if item.body is not None else None,

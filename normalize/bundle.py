@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from normalize.record import STATUSES, Record, Source, normalize_bytes
+from normalize.record import STATUSES, Record, Source, normalize_bytes, sha256
 
 
 @dataclass(slots=True)
@@ -47,6 +47,8 @@ def normalize_bundle(parts: list[Part], source: Source) -> Record:
     missing = [p for p in parts if p.data is None]
     if not candidates:  # not even the page: a row that says so, so nothing is dropped silently
         record = normalize_bytes(b"", replace(source, path=None, document_url=parts[0].url))
+        # no bytes to hash: the page's URL tells this report from every other unreadable one
+        record.report["report_id"] = sha256(f"unreadable:{source.source_url or parts[0].url}".encode())
     else:
         record = min(candidates, key=lambda c: c[0])[1]
     issues = list(record.report.get("issues") or [])

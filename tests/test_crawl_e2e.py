@@ -16,7 +16,6 @@ from govreports.replica.build import add_report
 from govreports.replica.server import ReplicaServer
 from tests.crawl import copy_replica, crawl, expected, replica_sites, report_pages, table
 
-pytestmark = pytest.mark.xdist_group("crawl-e2e")  # one worker runs them all: one shared crawl
 
 SITES = "sites=" + ",".join(replica_sites())
 

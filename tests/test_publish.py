@@ -23,7 +23,6 @@ from normalize.bundle import Part, normalize_bundle
 from normalize.record import Source
 from tests.crawl import REPLICA, crawl, expected, table
 
-pytestmark = pytest.mark.xdist_group("crawl-publish")
 
 HOST = "fzggw.cq.gov.cn"
 #: published as a notice page with the report attached as a PDF
@@ -133,9 +132,6 @@ def test_without_the_cache_a_missing_attachment_is_a_file_missing_issue(crawled,
     assert all(r["status"] == "ok" and "crawl.file_missing" not in codes(r) for r in others)
 
 
-@pytest.mark.xfail(strict=True, reason="a report with no readable file gets the report_id of empty bytes "
-                                       "(normalize.pipeline.report_id('', sha256(b''))), so a second such report "
-                                       "is taken for a duplicate of the first and has no row of its own")
 def test_two_reports_with_no_file_left_are_two_rows(crawled, opened):
     data, state, store = opened
     pages = sorted(u for u, r in by_url(crawled).items() if r["source_format"] == "html")[:2]
@@ -148,10 +144,6 @@ def test_two_reports_with_no_file_left_are_two_rows(crawled, opened):
         assert url in reports and "crawl.file_missing" in codes(reports[url])
 
 
-@pytest.mark.xfail(strict=True, reason="a failed fetch overwrites the file's row (CrawlState.put_file sets sha256 to "
-                                       "None): after a recheck=1 run in which its page answered 500, the report "
-                                       "is re-normalized without its bytes and published as failed, though they are "
-                                       "still in the raw store; the report stays complete, so later runs never fix it")
 def test_a_report_that_fails_on_a_recheck_keeps_its_record(crawled, data, tmp_path):
     page = f"https://{HOST}/zfxxgk/zfxxgknb/202403/t20240302_13005533.html"
     root = shutil.copytree(REPLICA, tmp_path / "replica")
@@ -163,16 +155,6 @@ def test_a_report_that_fails_on_a_recheck_keeps_its_record(crawled, data, tmp_pa
     before, after = by_url(crawled)[page], by_url(data)[page]
     assert (after["status"], after["report_id"], after["facts_count"]) == (
         before["status"], before["report_id"], before["facts_count"])
-
-
-@pytest.mark.xfail(strict=True, reason="pytest 9 keeps a node's id in Node._id; pytest-xdist 3.8 appends the "
-                                       "xdist_group name to Node._nodeid, which pytest no longer reads: every "
-                                       "group is ignored, and each worker that gets a test of a crawl module runs "
-                                       "that module's crawl again")
-def test_the_xdist_group_reaches_the_scheduler(request):
-    if not request.config.getoption("loadgroup", default=False):
-        pytest.skip("only under pytest-xdist --dist loadgroup")
-    assert request.node.nodeid.endswith("@crawl-publish")
 
 
 # -- normalize_bundle
