@@ -27,6 +27,7 @@ from pathlib import Path
 
 from govreports.corpus.agencies import Agency, docid_for
 from govreports.corpus.render_docx import render_docx
+from govreports.corpus.render_text import render_text
 from govreports.corpus.render_html import render_guide, render_html, render_list_page, render_page
 from govreports.corpus.render_pdf import render_pdf
 from govreports.corpus.spec import ReportSpec, expected_facts, make_spec
@@ -201,7 +202,7 @@ class Planned:
     host: str
     column: str  # the list column that links it (path)
     year: int
-    fmt: str = "html"  # html, pdf, docx (pdf/docx: a notice page with the file attached)
+    fmt: str = "html"  # html, pdf, docx, txt (pdf/docx/txt: a notice page with the file attached)
     quirks: tuple[str, ...] = ()
     agency: int = 0  # index into the column's agencies
     gbk: bool = False  # GBK page without a charset declaration
@@ -250,6 +251,7 @@ PLAN: tuple[Planned, ...] = (
     Planned(_FZ, "/zfxxgk/zfxxgknb/", 2022, "docx"),
     Planned(_FZ, "/zfxxgk/zfxxgknb/", 2023, quirks=("blank_zeros",)),
     Planned(_FZ, "/zfxxgk/zfxxgknb/", 2024),
+    Planned(_CQ, f"{_CQR}szfbgt/", 2024, "txt"),  # a plain-text attachment (纯文本版)
 )
 SEED0 = 7000  # report i of PLAN is make_spec(SEED0 + i, …)
 
@@ -324,15 +326,16 @@ def notice_page(spec: ReportSpec, ext: str) -> bytes:
 
 
 def publish(spec: ReportSpec, host: str, column: str, fmt: str, *, gbk: bool = False) -> Built:
-    """The files that publish `spec` (detail page, and its attachment for pdf/docx)."""
+    """The files that publish `spec` (detail page, and its attachment for pdf/docx/txt)."""
     page = _path_of(spec.url)
     if fmt == "html":
         enc = "gbk" if gbk else "utf-8"
         data = render_html(spec, encoding=enc, declare_charset=not gbk)
         return Built(spec, host, column, fmt, enc, {page: data})
-    if fmt not in ("pdf", "docx"):
-        raise ValueError(f"fmt must be html, pdf or docx, not {fmt!r}")
-    doc = render_pdf(spec) if fmt == "pdf" else render_docx(spec)
+    renderers = {"pdf": render_pdf, "docx": render_docx, "txt": render_text}
+    if fmt not in renderers:
+        raise ValueError(f"fmt must be html, pdf, docx or txt, not {fmt!r}")
+    doc = renderers[fmt](spec)
     b = Built(spec, host, column, fmt, None, {page: notice_page(spec, fmt)})
     b.files[_path_of(b.document_url)] = doc
     return b
@@ -612,7 +615,7 @@ def _readme(built: list[Built], traps: list[dict]) -> str:
 # ------------------------------------------------------------------ add a report to a built tree
 def add_report(root: Path, *, host: str, column: str, year: int, fmt: str = "html", seed: int) -> dict:
     """Publish one new report into the replica at `root`: its detail page (and
-    attachment for pdf/docx) under the column's publishing agency, the item at the top
+    attachment for pdf/docx/txt) under the column's publishing agency, the item at the top
     of that column's list and of its parent columns' lists (pages re-cut, pager script
     updated), and its entry appended to expected.json. Returns the entry."""
     root = Path(root)

@@ -26,7 +26,7 @@ from crawler.spiders.base.portal import ListItem, PortalSpider
 from normalize.metadata import is_report_title
 
 DETAIL_PATH = re.compile(r"/\d{6}/t\d{8}_\d+\.s?html?$")
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".txt", ".ofd", ".zip", ".rar")
 _PAGER = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
