@@ -57,13 +57,3 @@ def replica_hosts(root: Path) -> list[str]:
         if hosts:
             return hosts
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.endswith(".gov.cn"))
-
-
-def parse_args(values: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for v in values:
-        name, sep, value = v.partition("=")
-        if not sep:
-            raise ValueError(f"expected NAME=VALUE, got {v!r}")
-        out[name] = value
-    return out

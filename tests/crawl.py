@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
+
+from govreports.crawl import crawl_command
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICA = ROOT / "replica"
@@ -37,11 +38,9 @@ def crawl(data_dir: Path, replica_url: str, *args: str, spider: str = "cq", time
     data_dir.mkdir(parents=True, exist_ok=True)
     n = len(list(data_dir.glob("crawl-*.log")))
     log = data_dir / f"crawl-{n}.log"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
-    for a in args:
-        cmd += ["-a", a]
-    for k, v in {**FAST, "DATA_DIR": str(data_dir), "REPLICA_URL": replica_url, "LOG_FILE": str(log), **settings}.items():
-        cmd += ["-s", f"{k}={v}"]
+    arguments = dict(a.split("=", 1) for a in args)
+    cmd = crawl_command(spider, arguments=arguments, settings={
+        **FAST, "DATA_DIR": str(data_dir), "REPLICA_URL": replica_url, "LOG_FILE": str(log), **settings})
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise AssertionError(f"scrapy crawl failed ({result.returncode}):\n{result.stderr[-4000:]}\n{log.read_text()[-4000:] if log.exists() else ''}")
