@@ -7,11 +7,12 @@ of crawling inside the CLI process.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 #: where the project's bundled replica of real portals lives (a source checkout)
@@ -48,8 +49,6 @@ def run_crawl(spider: str, *, arguments: Mapping[str, str] = {}, settings: Mappi
 
 def replica_hosts(root: Path) -> list[str]:
     """The sites a replica copies (its `expected.json` lists them), else its host folders."""
-    import json
-
     expected = root / "expected.json"
     if expected.exists():
         sites = json.loads(expected.read_text("utf-8")).get("sites") or []
