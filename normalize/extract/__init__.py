@@ -1,8 +1,9 @@
 """Extractors: bytes of one file format → `Document`.
 
 Each module exposes `extract(data: bytes) -> Document` and raises `ExtractionError`
-for a file it cannot read. Formats without an extractor yet (DOC, WPS, XLS, images)
-get an honest status instead of a guess.
+for a file it cannot read (its `status` says how far reading got). Legacy Office files
+are converted with LibreOffice first (`office`, `sheet`); scans are read with Tesseract
+(`ocr`): a PDF without a text layer falls through to OCR.
 """
 
 from __future__ import annotations
@@ -17,24 +18,25 @@ EXTRACTORS: dict[str, str] = {
     "docx": "normalize.extract.docx",
     "txt": "normalize.extract.text",
     "pdf": "normalize.extract.pdf",
-}
-
-#: formats we recognise but cannot read yet, with the status and reason they get
-UNSUPPORTED: dict[str, tuple[str, str]] = {
-    "doc": ("failed", "DOC (Word 97-2003) is not readable yet: needs LibreOffice conversion ([formats] issue)"),
-    "wps": ("failed", "WPS (Kingsoft) is not readable yet: needs LibreOffice conversion ([formats] issue)"),
-    "xls": ("failed", "XLS is not readable yet ([formats] issue)"),
-    "xlsx": ("failed", "XLSX is not readable yet ([formats] issue)"),
-    "image": ("needs_ocr", "an image holds the report: OCR is not available yet ([formats] issue)"),
+    "doc": "normalize.extract.office",
+    "wps": "normalize.extract.office",
+    "xls": "normalize.extract.sheet",
+    "xlsx": "normalize.extract.sheet",
+    "image": "normalize.extract.ocr",
 }
 
 
 def extract(data: bytes, fmt: str) -> Document:
     """Read `data` as format `fmt`; raise `ExtractionError` with a status when that is impossible."""
-    if fmt in UNSUPPORTED:
-        status, reason = UNSUPPORTED[fmt]
-        raise ExtractionError(reason, status=status)
     module = EXTRACTORS.get(fmt)
     if module is None:
         raise ExtractionError(f"not a report file: format {fmt!r} is not one reports are published in")
-    return import_module(module).extract(data)
+    reader = import_module(module)
+    if fmt in ("doc", "wps", "xls", "xlsx"):
+        return reader.extract(data, fmt)
+    try:
+        return reader.extract(data)
+    except ExtractionError as exc:
+        if fmt == "pdf" and exc.status == "needs_ocr":  # a scan: read its page images
+            return import_module("normalize.extract.ocr").extract_pdf(data, reason=exc.reason)
+        raise
