@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from normalize import checks, metadata, regions, sections, tables
@@ -15,6 +16,7 @@ from normalize.extract import extract
 from normalize.model import Document, ExtractionError, Paragraph, Table
 from normalize.record import PARSER_VERSION, Issue, Record, Source, sha256
 from normalize.sniff import sniff
+from normalize.split import split_reports
 
 log = logging.getLogger(__name__)
 
@@ -90,21 +92,55 @@ def _finish(row: dict, issues: list[Issue], facts: list) -> Record:
 
 
 def run(data: bytes, source: Source) -> Record:
+    """The file's report (the first, when it holds several: see `run_all`)."""
+    return run_all(data, source)[0]
+
+
+def run_all(data: bytes, source: Source) -> list[Record]:
+    """Every report the file holds, in order — nearly always one; never an empty list."""
+    doc, fmt, failure = read(data, source)
+    if doc is None:
+        return [failure]
+    parts = split_reports(doc)
+    records = [_normalize_safely(part, _base_row(data, source, fmt), source) for part in parts]
+    if len(records) > 1:
+        for i, record in enumerate(records, 1):
+            record.report["issues"].append({
+                "code": "extract.several_reports", "severity": "warning",
+                "message": f"the file holds {len(records)} reports; this is report {i}"})
+    return records
+
+
+def run_merged(parts: list[tuple[bytes, Document]], source: Source) -> Record:
+    """Several files read as one report: a page's text and the tables of its attachment.
+
+    The record points at the first part (the page); its blocks come first."""
+    data, first = parts[0]
+    merged = replace(first, blocks=[b for _, doc in parts for b in doc.blocks],
+                     warnings=[w for _, doc in parts for w in doc.warnings])
+    return _normalize_safely(merged, _base_row(data, source, first.source_format), source)
+
+
+def read(data: bytes, source: Source) -> tuple[Document | None, str, Record | None]:
+    """Sniff and extract: the document and its format, or the failed record that says why."""
     fmt = sniff(data)
     row = _base_row(data, source, fmt)
     if fmt == "empty":
-        return _finish(row, [Issue("extract.empty", "error", "the file is empty (zero bytes)")], [])
+        return None, fmt, _finish(row, [Issue("extract.empty", "error", "the file is empty (zero bytes)")], [])
     try:
-        doc = extract(data, fmt)
+        return extract(data, fmt), fmt, None
     except ExtractionError as exc:
         row["status"] = exc.status
-        return _finish(row, [Issue(f"extract.{fmt}", "error", exc.reason)], [])
+        return None, fmt, _finish(row, [Issue(f"extract.{fmt}", "error", exc.reason)], [])
     except Exception as exc:  # an extractor bug must not lose the report
         log.exception("extractor for %s crashed on %s", fmt, source.path or source.document_url)
-        return _finish(row, [Issue("extract.crash", "error", f"the {fmt} extractor failed: {exc!r}")], [])
+        return None, fmt, _finish(row, [Issue("extract.crash", "error", f"the {fmt} extractor failed: {exc!r}")], [])
+
+
+def _normalize_safely(doc: Document, row: dict, source: Source) -> Record:
     try:
         return _normalize_document(doc, row, source)
-    except Exception as exc:  # nor may a bug in a later stage: the file stays, with its text
+    except Exception as exc:  # a bug in a later stage must not lose the file: it stays, with its text
         log.exception("normalizing %s failed", source.path or source.document_url)
         row.update(status="failed", full_text=full_text(doc), title=doc.title or source.title_hint)
         return _finish(row, [Issue("normalize.crash", "error", f"normalization failed: {exc!r}")], [])

@@ -87,3 +87,10 @@ def normalize_bytes(data: bytes, source: Source | None = None) -> Record:
     from normalize.pipeline import run  # the stages live in their own modules
 
     return run(data, source or Source())
+
+
+def normalize_bytes_all(data: bytes, source: Source | None = None) -> list[Record]:
+    """Every report one file holds (a district's departments in one PDF); nearly always one."""
+    from normalize.pipeline import run_all
+
+    return run_all(data, source or Source())
