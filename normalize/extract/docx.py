@@ -16,25 +16,23 @@ python-docx is ~24× slower and repeats a merged cell's text in every grid posit
 
 Zip bombs: the declared sizes of `word/document.xml` and of the whole archive, and the
 compression ratio, are checked before anything is inflated, and the XML is read with a
-hard cap even if the zip's headers lie.
+hard cap even if the zip's headers lie (`zipguard`, shared with the XLSX reader).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 
 from lxml import etree
 
+from normalize.extract import zipguard
 from normalize.extract.text import collapse, collapse_keep_tabs, guess_title, join_lines
 from normalize.model import Cell, Document, ExtractionError, Paragraph, Table
 
 MAX_INPUT = 200 * 1024 * 1024  # bytes of the .docx itself
-MAX_XML = 50 * 1024 * 1024  # bytes of word/document.xml once inflated
-MAX_TOTAL = 1024 * 1024 * 1024  # declared uncompressed size of all entries
-MAX_RATIO = 200  # inflated / compressed, for parts larger than RATIO_FLOOR
-RATIO_FLOOR = 2 * 1024 * 1024
+MAX_XML = zipguard.MAX_XML  # bytes of word/document.xml once inflated
+MAX_TOTAL = zipguard.MAX_TOTAL  # declared uncompressed size of all entries
 MAX_SPAN = 64  # gridSpan larger than this is garbage (Word's grid has at most 63 columns)
 
 _W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -91,13 +89,7 @@ def extract(data: bytes) -> Document:
     if len(data) > MAX_INPUT:
         raise ExtractionError(f"docx: file too large ({len(data)} bytes)", "failed")
     warnings: list[str] = []
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
-        raise ExtractionError(f"docx: not a readable zip ({e})", "failed") from None
-    except Exception as e:  # noqa: BLE001 - zipfile raises assorted errors on hostile input
-        raise ExtractionError(f"docx: not a readable zip ({type(e).__name__})", "failed") from None
-    with zf:
+    with zipguard.open_zip(data, "docx") as zf:
         xml = _read_part(zf, "word/document.xml", required=True)
         core = None
         try:
@@ -144,49 +136,13 @@ def extract(data: bytes) -> Document:
 
 
 def _read_part(zf: zipfile.ZipFile, name: str, required: bool, cap: int = MAX_XML) -> bytes | None:
-    """An entry's bytes, refusing zip bombs before inflating anything."""
-    try:
-        infos = zf.infolist()
-    except Exception:  # noqa: BLE001
-        raise ExtractionError("docx: zip directory unreadable", "failed") from None
-    total = sum(max(i.file_size, 0) for i in infos)
-    if total > MAX_TOTAL:
-        raise ExtractionError(f"docx: zip bomb suspected (entries declare {total} bytes uncompressed)", "failed")
-    info = next((i for i in infos if i.filename == name), None)
-    if info is None:
-        # some producers write backslashes or odd case
-        info = next((i for i in infos if i.filename.replace("\\", "/").lower() == name.lower()), None)
+    """An entry's bytes, refusing zip bombs before inflating anything (`zipguard`)."""
+    info = zipguard.find(zipguard.members(zf, "docx", MAX_TOTAL), name)
     if info is None:
         if required:
             raise ExtractionError(f"docx: {name} missing (not a Word document)", "failed")
         return None
-    if info.file_size > cap:
-        raise ExtractionError(f"docx: zip bomb suspected ({name} declares {info.file_size} bytes)", "failed")
-    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise ExtractionError(
-            f"docx: zip bomb suspected ({name} compression ratio {info.file_size // max(info.compress_size, 1)}:1)",
-            "failed",
-        )
-    # zipfile inflates as much as asked for, whatever the header declares: ask in
-    # chunks, never more than the declared size (+1 to see a lie) or the cap
-    limit = min(cap, info.file_size) + 1
-    try:
-        with zf.open(info) as f:
-            chunks, got = [], 0
-            while got < limit:
-                chunk = f.read(min(1024 * 1024, limit - got))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                got += len(chunk)
-            out = b"".join(chunks)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
-        raise ExtractionError(f"docx: {name} cannot be inflated ({e})", "failed") from None
-    except Exception as e:  # noqa: BLE001 - zlib.error, NotImplementedError (compression method) …
-        raise ExtractionError(f"docx: {name} cannot be inflated ({type(e).__name__}: {e})", "failed") from None
-    if len(out) > cap:
-        raise ExtractionError(f"docx: zip bomb suspected ({name} inflates past {cap} bytes)", "failed")
-    return out
+    return zipguard.read_member(zf, info, "docx", cap)
 
 
 _REPORT_TITLE = re.compile(r"年度报告|年报")
