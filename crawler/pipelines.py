@@ -15,7 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 from crawler.items import FetchedFile, ReportFound
-from crawler.publish import bundle_inputs, normalize_report, publish_dataset, report_files
+from crawler.publish import bundle_inputs, normalize_report, publish_dataset, report_files, to_cache
 from crawler.rawstore import RawStore
 from crawler.state import data_dir, state_for
 from normalize.record import PARSER_VERSION
@@ -89,13 +89,14 @@ class ReportPipeline:
             parts, source = bundle_inputs(entry, files, self.store)
             if self.executor is not None:
                 future = self.executor.submit(normalize_report, parts, source)
-                record = await asyncio.wrap_future(future)
+                records = await asyncio.wrap_future(future)
             else:
-                record = normalize_report(parts, source)
-            self.state.put_record(item.source_url, key, PARSER_VERSION, record.to_json())
-            status = record.report.get("status")
-            self.crawler.stats.inc_value(f"govreports/reports_normalized/{status}")
-            log.info("%s: %s, %s, %d facts", item.source_url, record.report.get("title"), status, len(record.facts))
+                records = normalize_report(parts, source)
+            self.state.put_record(item.source_url, key, PARSER_VERSION, to_cache(records))
+            for record in records:
+                status = record.report.get("status")
+                self.crawler.stats.inc_value(f"govreports/reports_normalized/{status}")
+                log.info("%s: %s, %s, %d facts", item.source_url, record.report.get("title"), status, len(record.facts))
         return item
 
     def close_spider(self, spider=None) -> None:

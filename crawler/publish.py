@@ -57,20 +57,29 @@ def bundle_inputs(entry: ReportEntry, files: dict[str, dict[str, Any]], store: R
     return parts, source
 
 
-def normalize_report(parts: list[Part], source: Source) -> Record:
-    """Runs in a worker process when the pipeline has a pool (pure: bytes in, record out)."""
+def normalize_report(parts: list[Part], source: Source) -> list[Record]:
+    """Runs in a worker process when the pipeline has a pool (pure: bytes in, records out)."""
     return normalize_bundle(parts, source)
 
 
-def cached_record(entry: ReportEntry, state: CrawlState, store: RawStore) -> Record:
-    """The report's record: from the cache when its inputs and the parser are unchanged."""
+def to_cache(records: list[Record]) -> list[dict[str, Any]]:
+    return [r.to_json() for r in records]
+
+
+def from_cache(cached: list[dict[str, Any]] | dict[str, Any]) -> list[Record]:
+    return [Record.from_json(c) for c in (cached if isinstance(cached, list) else [cached])]
+
+
+def cached_records(entry: ReportEntry, state: CrawlState, store: RawStore) -> list[Record]:
+    """The report's records (one, or several when its file holds several reports): from the
+    cache when its inputs and the parser are unchanged."""
     files, key = report_files(entry, state)
     cached = state.record(entry.source_url, key, PARSER_VERSION)
     if cached is not None:
-        return Record.from_json(cached)
-    record = normalize_report(*bundle_inputs(entry, files, store))
-    state.put_record(entry.source_url, key, PARSER_VERSION, record.to_json())
-    return record
+        return from_cache(cached)
+    records = normalize_report(*bundle_inputs(entry, files, store))
+    state.put_record(entry.source_url, key, PARSER_VERSION, to_cache(records))
+    return records
 
 
 def document_row(f: dict[str, Any], data_dir: Path, store: RawStore) -> dict[str, Any]:
@@ -88,7 +97,8 @@ def publish_dataset(data_dir: Path, state: CrawlState, store: RawStore) -> Datas
     writer = DatasetWriter(data_dir / "dataset")
     with writer:
         for entry in state.iter_reports():
-            writer.add(cached_record(entry, state, store))
+            for record in cached_records(entry, state, store):
+                writer.add(record)
         for f in state.iter_files():
             writer.add_document(document_row(f, data_dir, store))
     log.info("dataset published at %s: %s reports", data_dir / "dataset", writer.counts["reports"])

@@ -55,7 +55,7 @@ create table if not exists records (
     source_url text primary key,
     input_key text not null,       -- hash of the report's files (sha256s) and its provenance
     parser_version text not null,
-    record text not null           -- normalize.record.Record.to_json()
+    record text not null           -- JSON list of normalize.record.Record.to_json(): the page's reports
 );
 """
 
@@ -159,13 +159,14 @@ class CrawlState:
 
     # -- cached records
 
-    def record(self, source_url: str, input_key: str, parser_version: str) -> dict[str, Any] | None:
+    def record(self, source_url: str, input_key: str, parser_version: str) -> Any:
+        """The cached records (JSON) of a report page, if its inputs and the parser are unchanged."""
         row = self.db.execute(
             "select record from records where source_url = ? and input_key = ? and parser_version = ?",
             (source_url, input_key, parser_version)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_record(self, source_url: str, input_key: str, parser_version: str, record: dict[str, Any]) -> None:
+    def put_record(self, source_url: str, input_key: str, parser_version: str, record: Any) -> None:
         self.db.execute(
             "insert into records (source_url, input_key, parser_version, record) values (?, ?, ?, ?) "
             "on conflict(source_url) do update set input_key = excluded.input_key, "

@@ -24,12 +24,12 @@ from typing import Any, Callable, Iterable, Iterator
 from tqdm import tqdm
 
 from normalize.dataset import DatasetWriter
-from normalize.record import PARSER_VERSION, STATUSES, Issue, Record, normalize_file, sha256
+from normalize.record import PARSER_VERSION, STATUSES, Issue, Record, normalize_file_all, sha256
 from normalize.sniff import media_type
 
 log = logging.getLogger(__name__)
 
-Normalizer = Callable[[Path], Record]
+Normalizer = Callable[[Path], "Record | list[Record]"]  # a list when a file holds several reports
 
 #: file extension → `source_format`, for the rows of files the normalizer could not handle
 _FORMATS = {
@@ -99,10 +99,13 @@ def failed_record(path: str | os.PathLike[str], reason: str, code: str = "intern
     )
 
 
-def _ensure_source_path(record: Record, path: Path) -> Record:
-    if not record.report.get("source_path"):
-        record.report["source_path"] = str(path)
-    return record
+def _ensure_source_path(result: Record | list[Record], path: Path) -> list[Record]:
+    """A file's records (a normalizer gives one, or a list when the file holds several reports)."""
+    records = result if isinstance(result, list) else [result]
+    for record in records:
+        if not record.report.get("source_path"):
+            record.report["source_path"] = str(path)
+    return records or [failed_record(path, "the normalizer returned no record")]
 
 
 # ---------------------------------------------------------------- workers
@@ -124,24 +127,24 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _results_serial(files: list[Path], normalizer: Normalizer) -> Iterator[tuple[Path, Record]]:
+def _results_serial(files: list[Path], normalizer: Normalizer) -> Iterator[tuple[Path, list[Record]]]:
     for path in files:
         ok, value = _work(normalizer, str(path))
-        yield path, (_ensure_source_path(value, path) if ok else failed_record(path, value))
+        yield path, (_ensure_source_path(value, path) if ok else [failed_record(path, value)])
 
 
-def _isolate(path: Path, normalizer: Normalizer) -> Record:
+def _isolate(path: Path, normalizer: Normalizer) -> list[Record]:
     """Re-run one file alone in a fresh process, to tell the file that kills workers from its
     innocent neighbours."""
     with ProcessPoolExecutor(max_workers=1, mp_context=_mp_context()) as pool:
         try:
             ok, value = pool.submit(_work, normalizer, str(path)).result()
         except BrokenProcessPool:
-            return failed_record(path, "the normalizer's worker process died reading this file (crash or out of memory)", "internal.worker_crash")
-    return _ensure_source_path(value, path) if ok else failed_record(path, value)
+            return [failed_record(path, "the normalizer's worker process died reading this file (crash or out of memory)", "internal.worker_crash")]
+    return _ensure_source_path(value, path) if ok else [failed_record(path, value)]
 
 
-def _results_parallel(files: list[Path], normalizer: Normalizer, workers: int) -> Iterator[tuple[Path, Record]]:
+def _results_parallel(files: list[Path], normalizer: Normalizer, workers: int) -> Iterator[tuple[Path, list[Record]]]:
     """Results in the order of `files`, with at most a few tasks per worker in flight."""
     window = workers * 4
     todo = deque(files)
@@ -166,7 +169,7 @@ def _results_parallel(files: list[Path], normalizer: Normalizer, workers: int) -
                 inflight.clear()
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
                 continue
-            yield path, (_ensure_source_path(value, path) if ok else failed_record(path, value))
+            yield path, (_ensure_source_path(value, path) if ok else [failed_record(path, value)])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -247,10 +250,11 @@ def normalize_paths(
 
     workers: processes (1 = in this process; None = one per CPU). progress: a tqdm bar on
     stderr (None = only when stderr is a terminal). normalizer: a picklable, module-level
-    function path → Record (default normalize.record.normalize_file; tests pass fakes).
+    function path → Record or list of Records (default normalize.record.normalize_file_all;
+    tests pass fakes).
     """
     started = time.monotonic()
-    normalizer = normalizer or normalize_file
+    normalizer = normalizer or normalize_file_all
     files = expand_paths(paths)
     workers = default_workers() if workers is None else max(1, workers)
     workers = min(workers, max(1, len(files)))
@@ -262,15 +266,16 @@ def normalize_paths(
     with DatasetWriter(out, **(writer_options or {})) as writer:
         bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not progress, dynamic_ncols=True)
         try:
-            for path, record in results:
-                try:
-                    writer.add(record)
-                except ValueError as e:
-                    log.warning("%s: the record does not fit the schema: %s", path, e)
-                    record = failed_record(path, f"the normalizer's record does not fit the dataset schema: {e}", "internal.schema")
-                    writer.add(record)
-                writer.add_document(local_document(path, record))
-                if record.report.get("status") == "failed":
+            for path, records in results:
+                for record in records:
+                    try:
+                        writer.add(record)
+                    except ValueError as e:
+                        log.warning("%s: the record does not fit the schema: %s", path, e)
+                        record = failed_record(path, f"the normalizer's record does not fit the dataset schema: {e}", "internal.schema")
+                        writer.add(record)
+                writer.add_document(local_document(path, records[0]))
+                if all(r.report.get("status") == "failed" for r in records):
                     failed_files.append(str(path))
                 bar.update(1)
         finally:

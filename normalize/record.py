@@ -82,6 +82,15 @@ def normalize_file(path: str | Path, source: Source | None = None) -> Record:
     return normalize_bytes(path.read_bytes(), source)
 
 
+def normalize_file_all(path: str | Path, source: Source | None = None) -> list[Record]:
+    """Every report a local file holds (nearly always one)."""
+    path = Path(path)
+    source = source or Source()
+    if source.path is None:
+        source.path = str(path)
+    return normalize_bytes_all(path.read_bytes(), source)
+
+
 def normalize_bytes(data: bytes, source: Source | None = None) -> Record:
     """Normalize one file. Never raises for bad input."""
     from normalize.pipeline import run  # the stages live in their own modules

@@ -39,9 +39,28 @@ def split_reports(doc: Document) -> list[Document]:
             starts.append(i)
     if len(starts) < 2:
         return [doc]
+    # a title printed over two lines (agency, then year + 年度报告) starts at the agency line
+    starts = [i - 1 if i and _agency_line(doc.blocks[i - 1], doc.blocks[i]) else i for i in starts]
     bounds = [0, *starts[1:], len(doc.blocks)]
     parts = [doc.blocks[a:b] for a, b in zip(bounds, bounds[1:])]
     if not all(any(isinstance(b, Table) for b in part) for part in parts):
         return [doc]  # a part without tables is no report of its own: keep the file whole
-    return [replace(doc, blocks=part, title=_title(part[0]) if i else doc.title, warnings=list(doc.warnings))
+    return [replace(doc, blocks=part, title=_part_title(part) if i else doc.title, warnings=list(doc.warnings))
             for i, part in enumerate(parts)]
+
+
+def _agency_line(above, title: Paragraph) -> bool:
+    """Whether `above` is the agency half of a two-line title (the title names no agency)."""
+    if not isinstance(above, Paragraph):
+        return False
+    text = re.sub(r"\s+", "", above.text)
+    return (re.sub(r"\s+", "", title.text)[:4].isdigit() and 2 <= len(text) <= 40
+            and not re.search(r"[，。；：,;:\d]", text))
+
+
+def _part_title(part: list) -> str | None:
+    first = re.sub(r"\s+", "", part[0].text) if isinstance(part[0], Paragraph) else ""
+    title = _title(part[0])
+    if title is None and len(part) > 1 and (second := _title(part[1])):
+        return first + second
+    return title

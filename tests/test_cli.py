@@ -205,7 +205,7 @@ def test_parse_exit_status(cli, tmp_path, monkeypatch):
 
 
 def test_normalize_command(cli, inputs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+    monkeypatch.setattr(runner, "normalize_file_all", fake_normalize)
     out = tmp_path / "data" / "dataset"
     result = cli.invoke(main, ["normalize", str(inputs), "--out", str(out), "--workers", "1", "--quiet"])
     assert result.exit_code == 0, result.output
@@ -220,7 +220,7 @@ def test_normalize_command(cli, inputs, tmp_path, monkeypatch):
 
 
 def test_normalize_exit_status_when_nothing_could_be_read(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+    monkeypatch.setattr(runner, "normalize_file_all", fake_normalize)
     empty = tmp_path / "empty"
     empty.mkdir()
     result = cli.invoke(main, ["normalize", str(empty), "--out", str(tmp_path / "ds")])
@@ -233,7 +233,7 @@ def test_normalize_exit_status_when_nothing_could_be_read(cli, tmp_path, monkeyp
 
 
 def test_normalize_internal_error_leaves_the_dataset(cli, inputs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+    monkeypatch.setattr(runner, "normalize_file_all", fake_normalize)
     out = tmp_path / "ds"
     assert cli.invoke(main, ["normalize", str(inputs), "--out", str(out), "-j", "1"]).exit_code == 0
     before = os.readlink(out)
@@ -255,14 +255,14 @@ _TERMINATED = textwrap.dedent(
     import govreports.runner as runner
     from tests.test_cli import fake_normalize
     from govreports.cli import main
-    runner.normalize_file = fake_normalize
+    runner.normalize_file_all = fake_normalize
     main(["normalize", {folder!r}, "--out", {out!r}, "-j", "1", "-q"])
     """
 )
 
 
 def test_sigterm_drops_the_build(cli, inputs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+    monkeypatch.setattr(runner, "normalize_file_all", fake_normalize)
     out = tmp_path / "ds"
     assert cli.invoke(main, ["normalize", str(inputs), "--out", str(out), "-j", "1"]).exit_code == 0
     before = os.readlink(out)
@@ -282,7 +282,7 @@ def test_sigterm_drops_the_build(cli, inputs, tmp_path, monkeypatch):
 
 
 def test_normalize_refuses_a_foreign_output_folder(cli, inputs, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "normalize_file", fake_normalize)
+    monkeypatch.setattr(runner, "normalize_file_all", fake_normalize)
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")

@@ -182,7 +182,7 @@ def facts_of(record):
 
 
 def test_a_notice_page_with_a_pdf_is_the_pdfs_record(spec, pdf):
-    record = normalize_bundle([Part(PAGE_URL, notice_page(spec, "pdf")), Part(PDF_URL, pdf)], source(spec))
+    (record,) = normalize_bundle([Part(PAGE_URL, notice_page(spec, "pdf")), Part(PDF_URL, pdf)], source(spec))
     assert record.report["source_url"] == PAGE_URL and record.report["document_url"] == PDF_URL
     assert record.report["source_format"] == "pdf" and record.report["status"] == "ok"
     assert facts_of(record) == {(f.table, f.row_key, f.col_key): f.value for f in expected_facts(spec)}
@@ -191,20 +191,20 @@ def test_a_notice_page_with_a_pdf_is_the_pdfs_record(spec, pdf):
 
 
 def test_a_full_page_with_the_same_report_attached_is_read_once(spec, pdf):
-    record = normalize_bundle([Part(PAGE_URL, render_html(spec)), Part(PDF_URL, pdf)], source(spec))
+    (record,) = normalize_bundle([Part(PAGE_URL, render_html(spec)), Part(PDF_URL, pdf)], source(spec))
     assert record.report["status"] == "ok" and record.report["source_url"] == PAGE_URL
     assert record.report["document_url"] in (PAGE_URL, PDF_URL)
     assert facts_of(record) == {(f.table, f.row_key, f.col_key): f.value for f in expected_facts(spec)}
 
 
 def test_a_single_page_report_has_no_bundle_warning(spec):
-    record = normalize_bundle([Part(PAGE_URL, render_html(spec))], source(spec))
+    (record,) = normalize_bundle([Part(PAGE_URL, render_html(spec))], source(spec))
     assert record.report["document_url"] == PAGE_URL and record.report["status"] == "ok"
     assert not [c for c in codes(record.report) if c.startswith("crawl.")]
 
 
 def test_a_part_that_was_not_fetched_is_a_file_missing_error(spec):
-    record = normalize_bundle([Part(PAGE_URL, notice_page(spec, "pdf")), Part(PDF_URL, None, error="HTTP 404")],
+    (record,) = normalize_bundle([Part(PAGE_URL, notice_page(spec, "pdf")), Part(PDF_URL, None, error="HTTP 404")],
                               source(spec))
     assert record.report["source_url"] == PAGE_URL and record.report["document_url"] == PAGE_URL
     (missing,) = [i for i in record.report["issues"] if i["code"] == "crawl.file_missing"]
@@ -213,7 +213,7 @@ def test_a_part_that_was_not_fetched_is_a_file_missing_error(spec):
 
 
 def test_nothing_fetched_is_a_failed_row_not_an_exception(spec):
-    record = normalize_bundle([Part(PAGE_URL, None, error="HTTP 500"), Part(PDF_URL, None)], source(spec))
+    (record,) = normalize_bundle([Part(PAGE_URL, None, error="HTTP 500"), Part(PDF_URL, None)], source(spec))
     assert record.report["status"] == "failed" and not record.facts
     assert record.report["source_url"] == PAGE_URL and record.report["document_url"] == PAGE_URL
     missing = [i["message"] for i in record.report["issues"] if i["code"] == "crawl.file_missing"]
