@@ -99,8 +99,11 @@ def run(data: bytes, source: Source) -> Record:
 def run_all(data: bytes, source: Source) -> list[Record]:
     """Every report the file holds, in order — nearly always one; never an empty list."""
     doc, fmt, failure = read(data, source)
-    if doc is None:
-        return [failure]
+    return [failure] if doc is None else from_document(data, doc, fmt, source)
+
+
+def from_document(data: bytes, doc: Document, fmt: str, source: Source) -> list[Record]:
+    """The records of an extracted document (`data` is the file it was read from)."""
     parts = split_reports(doc)
     records = [_normalize_safely(part, _base_row(data, source, fmt), source) for part in parts]
     if len(records) > 1:
