@@ -1,4 +1,5 @@
-# govreports — every target works on a fresh machine with only Python, pip and apt.
+# govreports — every target works on a fresh machine with only Python, pip and apt
+# (test and demo install LibreOffice, Tesseract and CJK fonts with apt: system-deps).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data
 JOBS   ?= auto
 
-.PHONY: help install demo test bench codebook clean
+.PHONY: help install system-deps demo test bench codebook clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,10 +20,36 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project with its test tools
 
-demo: $(STAMP)  ## build a dataset end to end from the bundled corpus and print a summary
+# What DOC/WPS/XLS conversion (LibreOffice), scans (Tesseract with Simplified Chinese) and
+# rendering Chinese text need. Nothing is run when every tool is there; when one is missing
+# they are installed with apt (sudo when not root); when that is impossible, make says what
+# to install and goes on (the tests needing the tool then skip locally and fail in CI).
+SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk
+
+system-deps:  ## install LibreOffice, Tesseract (chi_sim) and CJK fonts with apt, if any is missing
+	@missing=""; \
+	lo=$$(command -v soffice || command -v libreoffice || true); \
+	program=$$(if [ -n "$$lo" ]; then dirname "$$(readlink -f "$$lo")"; fi); \
+	if [ -z "$$lo" ] || [ ! -e "$$program/libswlo.so" ]; then missing="$$missing libreoffice-writer-nogui"; fi; \
+	if [ -z "$$lo" ] || [ ! -e "$$program/libsclo.so" ]; then missing="$$missing libreoffice-calc-nogui"; fi; \
+	if ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then missing="$$missing tesseract-ocr tesseract-ocr-chi-sim"; fi; \
+	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "system-deps: missing:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo; else sudo=none; fi; \
+	if [ "$$sudo" != none ] && command -v apt-get >/dev/null \
+	   && $$sudo apt-get update -qq \
+	   && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); then \
+	  echo "system-deps: installed $(SYSTEM_PACKAGES)"; \
+	else \
+	  echo "system-deps: could not install them here (needs apt-get, and root or sudo)."; \
+	  echo "system-deps: install the Debian packages$$missing; until then the files needing them fail with a reason naming the package."; \
+	fi
+
+demo: system-deps $(STAMP)  ## build a dataset end to end from the bundled corpus and print a summary
 	$(BIN)/govreports demo --out $(DATA)
 
-test: $(STAMP)  ## run the test suite
+test: system-deps $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
 bench: $(STAMP)  ## measure normalizer throughput per format against the raw-parse limits
