@@ -40,8 +40,8 @@ def test_docx_to_doc_and_back(doc):
 
 @requires_soffice
 def test_parallel_conversions_do_not_share_a_profile(docx):
-    with ThreadPoolExecutor(3) as pool:
-        out = list(pool.map(lambda _: convert(docx, "docx", "doc"), range(3)))
+    with ThreadPoolExecutor(2) as pool:
+        out = list(pool.map(lambda _: convert(docx, "docx", "doc"), range(2)))
     assert all(sniff(o) == "doc" for o in out)
 
 

@@ -29,7 +29,7 @@ def in_ci() -> bool:
 
 
 def _missing(what: str) -> None:
-    message = f"{what} (`make system-deps` installs it)"
+    message = f"{what} (`make system-deps` installs the missing packages)"
     if in_ci():
         pytest.fail(f"CI must have every system tool: {message}", pytrace=False)
     pytest.skip(message)
