@@ -122,7 +122,10 @@ def convert(data: bytes, src_ext: str, dst_ext: str, *, timeout: float = 120, me
                 output, _ = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
-                proc.communicate()
+                try:
+                    proc.communicate(timeout=10)
+                except subprocess.TimeoutExpired:  # a process outside the group holds the pipe
+                    proc.kill()
                 raise ExtractionError(
                     f"{name}: LibreOffice conversion to {dst_ext} timed out after {timeout:g} s "
                     "and was stopped", "failed") from None
