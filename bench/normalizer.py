@@ -1,14 +1,17 @@
 """`make bench`: normalizer throughput per format against the raw-parse limit.
 
-For each source format (HTML TRS pages, DOCX, seed-style text, PDF) a corpus of
-generated reports is written to a temporary directory, then measured on ONE core, in
-the same run:
+For each source format (HTML TRS pages, DOCX, seed-style text, PDF, DOC, XLSX) a
+corpus of generated reports is written to a temporary directory, then measured on ONE
+core, in the same run:
 
   (a) the raw-parse limit — the least work any reader of that format must do:
       HTML  `lxml.html.fromstring` + walk every table cell's text
       DOCX  unzip + lxml walk of every `w:tc` in word/document.xml
       PDF   pypdfium2: load, then every character's box on every page
       text  decode + split into lines
+      DOC   LibreOffice's conversion to DOCX (no reader that keeps the tables does less;
+            see docs/benchmarks.md, Converters); LibreOffice runs as its own process
+      XLSX  openpyxl: load the workbook, read every cell
   (b) the full normalizer, `normalize.record.normalize_bytes` (reports/s/core),
 
 and the ratio (b)/(a): how close the normalizer runs to the parse limit. Each
@@ -34,7 +37,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-FORMATS = ("html", "docx", "txt", "pdf")
+FORMATS = ("html", "docx", "txt", "pdf", "doc", "xlsx")
 
 
 # ------------------------------------------------------------------ raw-parse limits
@@ -89,7 +92,21 @@ def raw_txt(data: bytes) -> int:
     return len(data.decode("utf-8").splitlines())
 
 
-RAW: dict[str, Callable[[bytes], int]] = {"html": raw_html, "docx": raw_docx, "pdf": raw_pdf, "txt": raw_txt}
+def raw_doc(data: bytes) -> int:
+    from normalize.convert import convert
+
+    return len(convert(data, "doc", "docx"))
+
+
+def raw_xlsx(data: bytes) -> int:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return sum(1 for ws in wb.worksheets for row in ws.iter_rows() for cell in row if cell.value is not None)
+
+
+RAW: dict[str, Callable[[bytes], int]] = {"html": raw_html, "docx": raw_docx, "pdf": raw_pdf, "txt": raw_txt,
+                                          "doc": raw_doc, "xlsx": raw_xlsx}
 
 
 # ------------------------------------------------------------------ corpus
@@ -108,7 +125,12 @@ def make_corpus(root: Path, fmt: str, n: int) -> list[tuple[Path, dict]]:
             options = {"word_spans": i % 5 == 4, "merge_style": ("national", "national", "flat", "shifted")[i % 4]}
             if i % 6 == 5:
                 options.update(encoding="gbk", declare_charset=i % 12 == 5)
-        data = render(spec, fmt, **options)
+        if fmt == "doc":  # the corpus's Word file, saved as Word 97-2003 by LibreOffice
+            from normalize.convert import convert
+
+            data = convert(render(spec, "docx"), "docx", "doc")
+        else:
+            data = render(spec, fmt, **options)
         path = root / f"{fmt}_{i:03d}.{fmt}"
         path.write_bytes(data)
         facts = {(f.table, f.row_key, f.col_key): f.value for f in expected_facts(spec)}
@@ -209,7 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-normalizer-") as tmp:
         for fmt in formats:
-            corpus = make_corpus(Path(tmp), fmt, n_docs)
+            try:
+                corpus = make_corpus(Path(tmp), fmt, n_docs)
+            except Exception as e:  # noqa: BLE001 - e.g. LibreOffice missing: say so, measure the rest
+                results.append({"format": fmt, "docs": 0, "avg_kb": 0.0, "raw_per_s": 0.0, "norm_per_s": None,
+                                "ratio": None, "status_ok": None, "facts_ok": None,
+                                "error": f"no corpus: {type(e).__name__}: {e}"})
+                continue
             docs = [p.read_bytes() for p, _ in corpus]
             row = {"format": fmt, "docs": len(docs), "avg_kb": sum(map(len, docs)) / len(docs) / 1024}
             row["raw_per_s"], _ = rate(RAW[fmt], docs, seconds)
@@ -227,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t0
 
     cmd = "python -m bench.normalizer" + (" --quick" if args.quick else "") + \
-          (f" --seconds {args.seconds:g}" if args.seconds else "") + (f" --docs {args.docs}" if args.docs else "")
+          (f" --seconds {args.seconds:g}" if args.seconds else "") + (f" --docs {args.docs}" if args.docs else "") + \
+          (f" --formats {args.formats}" if args.formats != ",".join(FORMATS) else "")
     print(f"normalizer throughput vs raw-parse limit — one core (cpu {cpu}), {seconds:g} s per measurement")
     print()
     head = f"{'format':<7} {'docs':>4} {'avg KB':>7} {'reports/s/core':>15} {'raw-parse/s':>12} {'ratio':>7} {'status ok':>10} {'facts ok':>9}"

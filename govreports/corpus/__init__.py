@@ -18,6 +18,7 @@ from .render_docx import render_docx
 from .render_html import MERGE_STYLES, render_guide, render_html
 from .render_pdf import render_pdf
 from .render_text import render_text
+from .render_xlsx import render_xlsx
 from .spec import (FORMATS, IDENTITIES, QUIRKS, ReportSpec, cell_keys, expected_facts, format_for_year,
                    identity_failures, make_spec, parse_cell)
 from .write import EXPECTED_NAME, PLAN, render, write_corpus
@@ -26,5 +27,5 @@ __all__ = [
     "AGENCIES", "Agency", "EXPECTED_NAME", "FORMATS", "IDENTITIES", "MERGE_STYLES", "PLAN", "QUIRKS",
     "Quote", "ReportSpec", "Section", "cell_keys", "expected_facts", "format_for_year", "identity_failures",
     "make_spec", "parse_cell", "render", "render_docx", "render_guide", "render_html", "render_pdf",
-    "render_text", "write_corpus",
+    "render_text", "render_xlsx", "write_corpus",
 ]
