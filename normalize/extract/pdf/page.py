@@ -135,6 +135,13 @@ def _read_page(
                 if not grids and paths_ok:
                     grids = _find_grids(h_segs, v_segs)
 
+    return _layout(chars, grids, height, index + 1), len(chars), bad, has_image, (_em(chars) if chars else None)
+
+
+def _layout(chars: list[_Ch], grids: list[_Grid], height: float, page: int) -> list:
+    """A page's characters (y-up frame, pt) and ruled grids → `Table`s and `_Line`s in reading
+    order: characters inside a grid become its cells' text, the rest text lines, runs of aligned
+    "label  value  value" lines stream tables. Also used for the characters OCR reads off a scan."""
     # characters → table cells or free text
     free: list[_Ch] = []
     for ch in chars:
@@ -152,7 +159,7 @@ def _read_page(
         for k, (r, c, rs, cs) in enumerate(g.spans):
             cells.append(Cell(_cell_text(g.chars[k], height), r, c, rs, cs))
         if any(cell.text for cell in cells):
-            items.append((g.top, Table(cells, page=index + 1)))
+            items.append((g.top, Table(cells, page=page)))
         else:  # an empty ruled box: nothing to keep
             pass
 
@@ -170,11 +177,11 @@ def _read_page(
         else:
             x0, x1 = line[0].x0, line[-1].x1
             top, bottom = max(c.y1 for c in line), min(c.y0 for c in line)
-        lines.append(_Line(text, x0, x1, top, bottom, em, parts, index + 1, _line_tokens(line, em)))
+        lines.append(_Line(text, x0, x1, top, bottom, em, parts, page, _line_tokens(line, em)))
     lines = _drop_page_markers(lines, height)
     n = len(lines)
     for k, ln in enumerate(lines):  # candidates for a running header or footer
         ln.edge = (k < 2 and ln.bottom > 0.88 * height) or (k >= n - 2 and ln.top < 0.12 * height)
-    items.extend(_stream_tables(lines, index + 1))
+    items.extend(_stream_tables(lines, page))
     items.sort(key=lambda it: -it[0])
-    return [it[1] for it in items], len(chars), bad, has_image, (_em(chars) if chars else None)
+    return [it[1] for it in items]
