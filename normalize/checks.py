@@ -172,3 +172,84 @@ def check_text(compact_text: str, facts: list[Fact]) -> list[Issue]:
 
 def run(facts: list[Fact], version: str | None, compact_text: str) -> list[Issue]:
     return check_t3(facts, version) + check_t4(facts) + check_text(compact_text, facts)
+
+
+# ---------------------------------------------------------------- tables read by OCR
+
+#: t3/t4 issues that mean a table read by OCR is not whole (its rows or cells did not all map)
+OCR_INCOMPLETE = ("t3.missing_rows", "t3.unmapped_row", "t4.unreadable", "t4.unmapped_row", "t4.missing_cells")
+_NO_NUMBER = ("blank", "dash", "slash", "na")  # cells that print no number: 0 in the sums below
+
+
+def verify_ocr(facts: list[Fact]) -> list[str]:
+    """Why the table 3 and 4 facts OCR read cannot be trusted; empty when they can.
+
+    OCR misreads a digit (3 for 8), drops one, or takes a ruling line for a 1; the national
+    format's identities catch such a number wherever it takes part in one that can be evaluated.
+    So, stricter than `check_t3`/`check_t4` (which skip every identity holding a blank cell):
+
+    * no cell may read as text (OCR marks a cell whose ink it could not read with "\\ufffd");
+    * each identity is evaluated with cells that print no number (blank, dash …) counted as 0 —
+      a report that leaves its zeros blank still adds up — except that an identity is skipped
+      when its result cell (the row's 总计, the column's （七）总计, a table-4 row's 总计) prints no
+      number, or prints one other than 0 while none of its parts does (a 总计 column left blank);
+      balance is skipped when both cells of one side print no number;
+    * every evaluated identity must hold, and every number of tables 3 and 4 must take part in
+      at least one evaluated identity: a number no identity checks is a number OCR may have misread.
+    """
+    cells = {(f.table, f.row_key, f.col_key): f for f in facts if f.table in ("t3", "t4") and f.value_flag != "derived"}
+    reasons: list[str] = []
+    unread = [k for k, f in cells.items() if f.value is None and f.value_flag not in _NO_NUMBER]
+    if unread:
+        reasons.append(f"{len(unread)} cell(s) do not read as numbers: "
+                       + ", ".join(f"{t} {r}/{c} “{cells[(t, r, c)].value_raw}”" for t, r, c in unread[:3]))
+
+    def value(key) -> float | None:
+        f = cells.get(key)
+        return f.value if f is not None else None
+
+    def printed(key) -> bool:
+        return value(key) is not None
+
+    checked: set[tuple[str, str, str]] = set()
+    failed: list[str] = []
+
+    def identity(name: str, lhs: list, rhs: list) -> None:
+        total = sum(value(k) or 0.0 for k in lhs)
+        other = sum(value(k) or 0.0 for k in rhs)
+        if _eq(total, other):
+            checked.update(k for k in lhs + rhs if printed(k))
+        else:
+            failed.append(f"{name} {_fmt(total)} ≠ {_fmt(other)}")
+
+    t3_rows = {r for t, r, _ in cells if t == "t3"}
+    t3_cols = APPLICANT_COLUMNS + ["total"]
+    for row in sorted(t3_rows):
+        parts = [("t3", row, c) for c in APPLICANT_COLUMNS]
+        total = ("t3", row, "total")
+        if printed(total) and (any(printed(k) for k in parts) or value(total) == 0):
+            identity(f"t3.applicants {row}:", parts, [total])
+    split = [r for r in ("other_overdue_correction", "other_unpaid_fee", "other_other") if r in t3_rows]
+    outcome_rows = [r for r in OUTCOME_ROWS if r in t3_rows and not (r == "other_handling" and split)] + split
+    for col in t3_cols:
+        parts = [("t3", r, col) for r in outcome_rows]
+        total = ("t3", "total_processed", col)
+        if printed(total) and (any(printed(k) for k in parts) or value(total) == 0):
+            identity(f"t3.outcomes {col}:", parts, [total])
+        lhs = [("t3", "new_received", col), ("t3", "carried_over", col)]
+        rhs = [("t3", "total_processed", col), ("t3", "carried_forward", col)]
+        if any(printed(k) for k in lhs) and any(printed(k) for k in rhs):
+            identity(f"t3.balance {col}:", lhs, rhs)
+    for row in ("review", "litigation_direct", "litigation_after_review"):
+        parts = [("t4", row, c) for c in ("upheld", "corrected", "other", "pending")]
+        total = ("t4", row, "total")
+        if printed(total) and (any(printed(k) for k in parts) or value(total) == 0):
+            identity(f"t4.rows {row}:", parts, [total])
+    if failed:
+        reasons.append(f"{len(failed)} identit{'y' if len(failed) == 1 else 'ies'} fail (blank as 0): "
+                       + "; ".join(failed[:3]) + (" …" if len(failed) > 3 else ""))
+    unchecked = [k for k in cells if printed(k) and k not in checked]
+    if unchecked and not failed:
+        reasons.append(f"{len(unchecked)} number(s) take part in no identity that could be checked: "
+                       + ", ".join(f"{t} {r}/{c}" for t, r, c in unchecked[:3]))
+    return reasons

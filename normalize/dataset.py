@@ -76,7 +76,9 @@ _ISSUE = pa.struct([("code", pa.string()), ("severity", pa.string()), ("message"
 STATUS_DESCRIPTIONS: dict[str, str] = {
     "ok": "Read completely; the tables the report's format requires were found and mapped.",
     "partial": "Read, but something is missing or did not map (a table, a row, a section); see `issues`.",
-    "needs_ocr": "The file has no usable text layer (a scan or an image); nothing could be read without OCR.",
+    "needs_ocr": "A scan or an image whose numbers could not be verified: OCR did not read tables 3 and 4 whole "
+                 "with every check holding (`extract.ocr_rejected` in `issues` says which failed), or Tesseract is "
+                 "not installed. No facts are kept; the OCR text, if any, is in `full_text`.",
     "failed": "The file could not be read at all (corrupt, encrypted, unsupported, or the normalizer crashed); see `issues`.",
     "not_a_report": "The file was read but is not an annual report (a notice, a list page, an attachment index …).",
 }

@@ -106,6 +106,8 @@ class Document:
     pages: int | None = None
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: read by OCR from page images (`extract.ocr`): its tables are kept only when their checks hold
+    ocr: bool = False
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -120,7 +120,8 @@ def run_merged(parts: list[tuple[bytes, Document]], source: Source) -> Record:
     The record points at the first part (the page); its blocks come first."""
     data, first = parts[0]
     merged = replace(first, blocks=[b for _, doc in parts for b in doc.blocks],
-                     warnings=[w for _, doc in parts for w in doc.warnings])
+                     warnings=[w for _, doc in parts for w in doc.warnings],
+                     ocr=any(doc.ocr for _, doc in parts))  # a scanned part's tables must verify
     return _normalize_safely(merged, _base_row(data, source, first.source_format), source)
 
 
@@ -189,6 +190,16 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
     facts = mapped.facts
     row["format_version"] = version
     issues += checks.run(facts, version, words)
+    left_out: dict[str, str] = {}
+    if doc.ocr:  # a scan: its numbers are kept only when tables 3 and 4 verify
+        if rejected := _ocr_rejected(mapped, facts, issues):
+            row["status"] = "needs_ocr"
+            kept = [i for i in issues if i.code.split(".")[0] not in ("t2", "t3", "t4", "text")]
+            return _finish(row, kept + [rejected], [])
+        facts = [f if f.value_flag is not None else replace(f, value_flag="ocr") for f in facts if f.table != "t2"]
+        if "t2" in mapped.found:
+            mapped.found.discard("t2")
+            left_out["t2"] = "table 2 was read by OCR, but no check can verify its numbers: left out"
 
     if not meta.looks_like_report and not modern:
         row["status"] = "not_a_report"
@@ -200,10 +211,26 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
     else:
         missing = [t for t in ("t2", "t3", "t4") if t not in mapped.found]
         for t in missing:
-            issues.append(Issue(f"{t}.missing", "error", f"table {t[1]} was not found or could not be read"))
+            issues.append(Issue(f"{t}.missing", "error", left_out.get(t) or f"table {t[1]} was not found or could not be read"))
         incomplete = any(i.code in ("t3.missing_rows", "t4.unreadable") for i in issues)
         row["status"] = "partial" if missing or incomplete else "ok"
     return _finish(row, issues, facts)
+
+
+def _ocr_rejected(mapped: tables.Mapped, facts: list, issues: list[Issue]) -> Issue | None:
+    """Why the tables OCR read are not kept (None: tables 3 and 4 were read whole and verify)."""
+    reasons = [f"table {t[1]} not found" for t in ("t3", "t4") if t not in mapped.found]
+    incomplete = [i for i in issues if i.code in checks.OCR_INCOMPLETE]
+    failed = [i for i in issues if i.severity == "error" and i.code in checks.CHECKS and i.code not in checks.OCR_INCOMPLETE]
+    reasons += [f"{i.code}: {i.message}" for i in (incomplete + failed)[:3]]
+    if len(incomplete) + len(failed) > 3:
+        reasons.append(f"{len(incomplete) + len(failed) - 3} more")
+    if not reasons:
+        reasons = checks.verify_ocr(facts)
+    if not reasons:
+        return None
+    return Issue("extract.ocr_rejected", "error", "the tables OCR read did not verify, so no number is kept "
+                 "(the OCR text is in full_text): " + "; ".join(reasons))
 
 
 def _version_from_labels(mapped: tables.Mapped, year_version: str | None, issues: list[Issue]) -> str | None:

@@ -29,6 +29,9 @@ FLAGS = {
     "unit": "a number printed with its unit, e.g. 251000元; value as printed, unit in `unit`",
     "text": "the cell prints text that is not a number; value is null",
     "derived": "not printed: computed from printed cells (e.g. other_handling as the sum of its sub-rows)",
+    "ocr": "a plain number read by OCR from a scan (an image, or a PDF without text), kept because every "
+           "check of tables 3 and 4 holds; a scanned cell that reads blank, a dash, a note or a unit keeps "
+           "that flag instead, so every fact of a report read by OCR is one (the report's issues say so)",
 }
 
 _SLASH = {"/", "\\", "／", "∕"}
