@@ -1,7 +1,7 @@
 """Bad input never crashes a run and never vanishes: each file gets a row, a status and a reason.
 
 One folder holds a good report next to a zero-byte file, random bytes, a truncated PDF,
-an encrypted PDF, a DOCX zip bomb, an image, a corrupt DOCX and a page that is not a
+an encrypted PDF, a DOCX zip bomb, a broken image, a corrupt DOCX and a page that is not a
 report. The run completes; the dataset has one row per file saying what went wrong.
 """
 
@@ -79,7 +79,7 @@ def test_every_file_has_a_row(run, bad_folder):
         ("encrypted.pdf", "failed", "encrypt"),
         ("bomb.docx", "failed", "bomb"),
         ("corrupt.docx", "failed", None),
-        ("scan.png", "needs_ocr", "OCR"),
+        ("scan.png", "failed", "image"),  # a PNG signature and nothing else: no image to OCR
         ("guide.html", "not_a_report", "not a"),
     ],
 )
