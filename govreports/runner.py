@@ -34,7 +34,7 @@ Normalizer = Callable[[Path], "Record | list[Record]"]  # a list when a file hol
 #: file extension → `source_format`, for the rows of files the normalizer could not handle
 _FORMATS = {
     ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx", ".doc": "doc",
-    ".wps": "wps", ".xls": "xls", ".xlsx": "xls", ".txt": "txt", ".jpg": "image", ".jpeg": "image", ".png": "image",
+    ".wps": "wps", ".xls": "xls", ".xlsx": "xlsx", ".txt": "txt", ".jpg": "image", ".jpeg": "image", ".png": "image",
 }
 
 

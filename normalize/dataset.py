@@ -143,7 +143,7 @@ REPORTS_SCHEMA = _schema(
         _field("publish_date", pa.date32(), "Date the report was published.", "发布日期"),
         _field("source_url", pa.string(), "The page that published the report.", "来源网页"),
         _field("document_url", pa.string(), "The file itself (equal to source_url for HTML reports).", "文件地址"),
-        _field("source_format", pa.string(), "Format of the file read: html, pdf, docx, doc, wps, xls, txt, image.", "文件格式"),
+        _field("source_format", pa.string(), "Format of the file read (from its bytes, not its name): html, pdf, docx, doc, wps, xls, xlsx, txt, image.", "文件格式"),
         _field("doc_sha256", pa.string(), "SHA-256 of the file's bytes (hex); joins `documents.sha256`.", "文件哈希"),
         _field("crawled_at", _UTC_US, "When the file was fetched (UTC).", "抓取时间"),
         _field("parser_version", pa.string(), "Version of the normalizer that produced this row.", "解析程序版本"),
