@@ -36,7 +36,7 @@ system-deps:  ## install LibreOffice, Tesseract (chi_sim) and CJK fonts with apt
 	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "system-deps: missing:$$missing"; \
-	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo=sudo; else sudo=none; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else sudo=none; fi; \
 	if [ "$$sudo" != none ] && command -v apt-get >/dev/null \
 	   && $$sudo apt-get update -qq \
 	   && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); then \
@@ -46,13 +46,13 @@ system-deps:  ## install LibreOffice, Tesseract (chi_sim) and CJK fonts with apt
 	  echo "system-deps: install the Debian packages$$missing; until then the files needing them fail with a reason naming the package."; \
 	fi
 
-demo: system-deps $(STAMP)  ## build a dataset end to end from the bundled corpus and print a summary
+demo: system-deps $(STAMP)  ## crawl the bundled replica of real portals (scrapy crawl cq) into a dataset and print a summary
 	$(BIN)/govreports demo --out $(DATA)
 
 test: system-deps $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
-bench: $(STAMP)  ## measure normalizer throughput per format against the raw-parse limits
+bench: system-deps $(STAMP)  ## measure normalizer throughput per format against the raw-parse limits
 	$(BIN)/python -m bench.normalizer
 
 codebook: $(STAMP)  ## regenerate docs/codebook.md from the dataset schema
