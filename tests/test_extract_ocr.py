@@ -1,7 +1,7 @@
 """Scans: image files and image-only PDFs read with Tesseract (normalize/extract/ocr.py), and
 the pipeline's rule that a scan's numbers are kept only when tables 3 and 4 verify.
 
-The scans are drawn here (tests/ocr_fixtures.py): report pages with a Noto CJK font, table 3
+The scans are drawn by the corpus generator (govreports/corpus/render_scan.py): report pages with a Noto CJK font, table 3
 and 4 ruled as the national 2021 format prints them, numbers from `make_spec`. What OCR reads
 is compared with `expected_facts(spec)`. Tesseract is slow (about 3 s a table page), so each
 scan is read once per module; the tests that need no Tesseract (the acceptance rule on a
@@ -26,7 +26,7 @@ from normalize.extract import extract as extract_any
 from normalize.extract import ocr
 from normalize.model import Cell, Table
 from normalize.record import Fact, Source, normalize_bytes
-from tests.ocr_fixtures import image_pdf, png, report_pages
+from govreports.corpus.render_scan import image_pdf, png, report_pages
 from tests.tools import requires_tesseract
 
 T34 = ("t3", "t4")

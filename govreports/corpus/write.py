@@ -79,6 +79,10 @@ def render(spec: ReportSpec, fmt: str, **options) -> bytes:
         return render_docx(spec)
     if fmt == "txt":
         return render_text(spec, **options)
+    if fmt == "scan":  # an image-only PDF, as a scanner gives it
+        from .render_scan import render_scan
+
+        return render_scan(spec, **options)
     if fmt == "xlsx":
         from .render_xlsx import render_xlsx  # openpyxl only when asked for
 

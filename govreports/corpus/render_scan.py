@@ -12,9 +12,9 @@ import io
 import subprocess
 from functools import cache
 
-from govreports.corpus.render_html import grid_for
-from govreports.corpus.spec import ReportSpec
-from govreports.corpus.tables import Grid
+from .render_html import grid_for
+from .spec import ReportSpec
+from .tables import Grid
 
 A4_MM = (210, 297)
 
@@ -159,3 +159,8 @@ def image_pdf(images, dpi: int = 300) -> bytes:
     first, *rest = [im.convert("RGB") for im in images]
     first.save(buf, format="PDF", save_all=True, append_images=rest, resolution=dpi)
     return buf.getvalue()
+
+
+def render_scan(spec: ReportSpec, *, dpi: int = 300) -> bytes:
+    """The report as an image-only PDF, one scanned page after another (needs fonts-noto-cjk)."""
+    return image_pdf(report_pages(spec, dpi=dpi), dpi=dpi)
