@@ -20,7 +20,6 @@ Arguments (``scrapy crawl cq -a NAME=VALUE``):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,6 +36,7 @@ from crawler.registry import Registry, Site, is_government_host, load_registry
 from crawler.replica import replica_url
 from crawler.state import state_for
 from normalize.metadata import is_report_title, title_year
+from normalize.years import parse_years as _parse_years
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +54,12 @@ class ListItem:
 
 
 def parse_years(spec: str | None) -> frozenset[int] | None:
-    """``2019-2024``, ``2023``, ``2019,2021-2022`` → the set of years; None/empty → every year."""
-    if not spec:
-        return None
-    years: set[int] = set()
-    for part in str(spec).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        m = re.fullmatch(r"(\d{4})\s*(?:-\s*(\d{4}))?", part)
-        if not m:
-            raise UsageError(f"years: cannot read {part!r} (use e.g. 2019-2024 or 2019,2021)")
-        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
-        if hi < lo:
-            raise UsageError(f"years: {part!r} runs backwards")
-        years.update(range(lo, hi + 1))
-    return frozenset(years) or None
+    """``2019-2024``, ``2023``, ``2019,2021-2022`` → the set of years; None/empty → every year
+    (normalize.years.parse_years, with Scrapy's UsageError for what it cannot read)."""
+    try:
+        return _parse_years(spec)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
