@@ -1,5 +1,5 @@
 # govreports — every target works on a fresh machine with only Python, pip and apt
-# (test and demo install LibreOffice, Tesseract and CJK fonts with apt: system-deps).
+# (test and demo install LibreOffice, Tesseract, CJK fonts and Chromium with apt: system-deps).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -20,13 +20,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project with its test tools
 
-# What DOC/WPS/XLS conversion (LibreOffice), scans (Tesseract with Simplified Chinese) and
-# rendering Chinese text need. Nothing is run when every tool is there; when one is missing
-# they are installed with apt (sudo when not root); when that is impossible, make says what
-# to install and goes on (the tests needing the tool then skip locally and fail in CI).
-SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk
+# What DOC/WPS/XLS conversion (LibreOffice), scans (Tesseract with Simplified Chinese),
+# rendering Chinese text (CJK fonts) and the HTML report's browser test (headless Chromium)
+# need. Nothing is run when every tool is there; when one is missing they are installed
+# with apt (sudo when not root); when that is impossible, make says what to install and
+# goes on (the tests needing the tool then skip locally and fail in CI).
+SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium
 
-system-deps:  ## install LibreOffice, Tesseract (chi_sim) and CJK fonts with apt, if any is missing
+system-deps:  ## install LibreOffice, Tesseract (chi_sim), CJK fonts and Chromium with apt, if any is missing
 	@missing=""; \
 	lo=$$(command -v soffice || command -v libreoffice || true); \
 	program=$$(if [ -n "$$lo" ]; then dirname "$$(readlink -f "$$lo")"; fi); \
@@ -34,6 +35,7 @@ system-deps:  ## install LibreOffice, Tesseract (chi_sim) and CJK fonts with apt
 	if [ -z "$$lo" ] || [ ! -e "$$program/libsclo.so" ]; then missing="$$missing libreoffice-calc-nogui"; fi; \
 	if ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then missing="$$missing tesseract-ocr tesseract-ocr-chi-sim"; fi; \
 	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
+	if ! command -v chromium >/dev/null; then missing="$$missing chromium"; fi; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "system-deps: missing:$$missing"; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else sudo=none; fi; \

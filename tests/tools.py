@@ -1,11 +1,11 @@
-"""Tests that need a system tool (LibreOffice, Tesseract): skip locally, fail in CI.
+"""Tests that need a system tool (LibreOffice, Tesseract, Chromium): skip locally, fail in CI.
 
 `make test` installs the tools (`make system-deps`); a developer running pytest on a
 machine without them gets skips that name the package. In CI (the environment variable
 CI set, as CI runs `.ci/run`) a missing tool is an install step that did not work, so
 those tests FAIL instead of passing quietly as skips.
 
-    from tests.tools import requires_soffice, requires_tesseract
+    from tests.tools import requires_chromium, requires_soffice, requires_tesseract
 
     @requires_soffice            # a test, or a fixture (plain, generator or module-scoped)
     def test_doc(): ...
@@ -65,6 +65,19 @@ def tesseract_problem() -> str | None:
     return None
 
 
+@functools.cache
+def chromium_problem() -> str | None:
+    """None when Debian's chromium (headless browser) runs here, else what is missing."""
+    exe = shutil.which("chromium")
+    if exe is None:
+        return "Chromium is not installed: install chromium"
+    try:
+        subprocess.run([exe, "--version"], capture_output=True, check=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"chromium --version failed ({e})"
+    return None
+
+
 def need_soffice() -> None:
     if problem := soffice_problem():
         _missing(problem)
@@ -72,6 +85,11 @@ def need_soffice() -> None:
 
 def need_tesseract() -> None:
     if problem := tesseract_problem():
+        _missing(problem)
+
+
+def need_chromium() -> None:
+    if problem := chromium_problem():
         _missing(problem)
 
 
@@ -95,3 +113,4 @@ def _requiring(check):
 #: decorators for tests and fixtures that need the tool (skip locally, fail in CI)
 requires_soffice = _requiring(need_soffice)
 requires_tesseract = _requiring(need_tesseract)
+requires_chromium = _requiring(need_chromium)
