@@ -13,7 +13,14 @@ Project settings (``-s NAME=VALUE``):
 - ``NORMALIZE_WORKERS`` (default 1): processes normalizing reports while the crawl goes
   on (0: normalize in the crawling process);
 - ``PUBLISH_DATASET`` (default True): rebuild ``DATA_DIR/dataset`` when the spider closes;
-- ``GOVREPORTS_CONTACT``: appended to the User-Agent.
+- ``GOVREPORTS_CONTACT``: appended to the User-Agent;
+- ``GOVREPORTS_STATS_FILE``: write the final stats as JSON there at close
+  (crawler/extensions.py; `govreports build` sets it);
+- monitors at close (Spidermon, crawler/monitors.py): ``GOVREPORTS_PREVIOUS_SUMMARY`` (the
+  last run's summary.json, for reports per site), ``GOVREPORTS_EARLIER_STATS`` (stats files of
+  the earlier parts of a resumed job) and the thresholds ``GOVREPORTS_MIN_REPORTS_RATIO``,
+  ``GOVREPORTS_MAX_ERROR_RATE``, ``GOVREPORTS_MAX_RETRY_RATE``,
+  ``GOVREPORTS_MAX_FAILING_CHECKS_SHARE``.
 """
 
 import os
@@ -56,6 +63,23 @@ DOWNLOAD_HANDLERS = {
     "http": "crawler.replica.ReplicaDownloadHandler",
     "https": "crawler.replica.ReplicaDownloadHandler",
 }
+# At close: Spidermon runs the monitors (results into the stats), then StatsFile writes the
+# stats (after the pipelines published the dataset): the order of spider_closed receivers is
+# the order of these numbers (crawler/extensions.py).
+EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "crawler.extensions.StatsFile": 900,
+}
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.CloseMonitorSuite"]
+GOVREPORTS_STATS_FILE = None
+GOVREPORTS_PREVIOUS_SUMMARY = None
+GOVREPORTS_EARLIER_STATS = None
+GOVREPORTS_MIN_REPORTS_RATIO = 0.5  # a site listing fewer than half its reports of the last run fails
+GOVREPORTS_MAX_ERROR_RATE = 0.1  # failed fetches / requests
+GOVREPORTS_MAX_RETRY_RATE = 0.2  # retries / requests
+GOVREPORTS_MAX_FAILING_CHECKS_SHARE = 0.2  # published reports failing a check / published reports
+
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 100,
     "crawler.pipelines.ReportPipeline": 200,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 #: where the project's bundled replica of real portals lives (a source checkout)
@@ -29,22 +31,46 @@ def crawl_command(spider: str, *, arguments: Mapping[str, str] = {}, settings: M
 
 
 def run_crawl(spider: str, *, arguments: Mapping[str, str] = {}, settings: Mapping[str, str] = {},
-              on_tick: Callable[[], None] | None = None, tick: float = 0.5) -> int:
-    """Run `scrapy crawl SPIDER` to the end and return its exit status; `on_tick` is called while it runs."""
+              on_tick: Callable[[], None] | None = None, tick: float = 0.5,
+              on_start: Callable[[subprocess.Popen], None] | None = None, pass_fds: Collection[int] = (),
+              start_new_session: bool = False) -> int:
+    """Run `scrapy crawl SPIDER` to the end and return its exit status; `on_tick` is called while it runs.
+
+    `on_start` gets the process once started (to signal it); `pass_fds` stay open in it (a
+    lock held by the caller is then held until the crawl ends, even if the caller dies);
+    `start_new_session`: the terminal's Ctrl-C reaches the caller only, which passes it on."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    with subprocess.Popen(crawl_command(spider, arguments=arguments, settings=settings), env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
-        while True:
-            try:
-                proc.wait(timeout=tick)
-                break
-            except subprocess.TimeoutExpired:
-                if on_tick:
-                    on_tick()
-        err = proc.stderr.read() if proc.stderr else ""
+    # stderr goes to a file, not a pipe: a pipe fills up, and processes the crawl leaves behind
+    # (its normalizing workers, when it is killed) would keep it open
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errfile:
+        with subprocess.Popen(crawl_command(spider, arguments=arguments, settings=settings), env=env,
+                              stdout=subprocess.DEVNULL, stderr=errfile, text=True, pass_fds=tuple(pass_fds),
+                              start_new_session=start_new_session) as proc:
+            if on_start:
+                on_start(proc)
+            while True:
+                try:
+                    proc.wait(timeout=tick)
+                    break
+                except subprocess.TimeoutExpired:
+                    if on_tick:
+                        on_tick()
+        if proc.returncode and start_new_session:
+            _kill_leftovers(proc.pid)
+        errfile.seek(0)
+        err = errfile.read()
     if proc.returncode and err:
         sys.stderr.write(err[-4000:])
     return proc.returncode
+
+
+def _kill_leftovers(pgid: int) -> None:
+    """A crawl that died (killed, crashed) can leave its worker processes behind, in its own
+    process group (`start_new_session`): end them."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def replica_hosts(root: Path) -> list[str]:

@@ -15,6 +15,12 @@ Arguments (``scrapy crawl cq -a NAME=VALUE``):
   with this city's CMS spider, whether the registry lists them or not;
 - ``recheck=1`` — ask again for report pages already fetched (a conditional request:
   unchanged pages answer 304); by default they are not requested at all.
+
+Per-site stats (``govreports/site/<host>/…``, read by crawler/monitors.py and the run
+summary of `govreports build`): ``list_pages`` read, ``list_failed`` (list pages that could
+not be fetched), ``columns_failed`` (of those, a column's first page), ``reports`` (reports
+found), ``reports_unchanged`` (listed, already complete, not fetched again) and
+``report_pages_failed``. A site whose every column failed is *failing*.
 """
 
 from __future__ import annotations
@@ -100,7 +106,7 @@ class PortalSpider(scrapy.Spider):
             for site in chosen:
                 self.sites[site.host] = site
                 self.starts += [(site, url) for url in site.column_urls()]
-        self._requested: set[str] = set()  # report pages considered in this run
+        self._requested: set[str] = set()  # report pages considered in this run (without a JOBDIR)
         # the offsite filter: government hosts, plus registry hosts that are not under gov.cn
         self.allowed_domains = ["gov.cn", *sorted(h for h in self.registry.hosts() if not is_government_host(h))]
 
@@ -136,7 +142,16 @@ class PortalSpider(scrapy.Spider):
     async def start(self):
         for site, url in self.starts:
             root = urlsplit(url).path
-            yield scrapy.Request(url, callback=self.parse_list, meta={"site": site.host, "root": root, "depth": 0})
+            yield scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
+                                 meta={"site": site.host, "root": root, "depth": 0, "column": True})
+
+    @property
+    def requested(self) -> set[str]:
+        """Report pages considered in this crawl. Under a JOBDIR they are kept in `self.state`,
+        which Scrapy saves with the job: a paused crawl, resumed, does not count again the
+        reports its pending lists share with the lists it read before."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState extension at open
+        return self._requested if state is None else state.setdefault("requested", set())
 
     def site_of(self, response: Response) -> Site:
         return self.sites[response.meta["site"]]
@@ -146,14 +161,30 @@ class PortalSpider(scrapy.Spider):
         site = self.site_of(response)
         meta = response.meta
         self.crawler.stats.inc_value("govreports/list_pages")
+        self.crawler.stats.inc_value(f"govreports/site/{site.host}/list_pages")
         for url in self.more_pages(response):
-            yield response.follow(url, self.parse_list, meta={k: meta[k] for k in ("site", "root", "depth")})
+            yield response.follow(url, self.parse_list, errback=self.list_failed,
+                                  meta={k: meta[k] for k in ("site", "root", "depth")})
         if meta["depth"] < MAX_COLUMN_DEPTH:
             for url in self.sub_columns(response, meta["root"]):
                 if urlsplit(url).hostname in site.hosts:
-                    yield scrapy.Request(url, self.parse_list, meta={"site": site.host, "root": meta["root"], "depth": meta["depth"] + 1})
+                    yield scrapy.Request(url, self.parse_list, errback=self.list_failed,
+                                         meta={"site": site.host, "root": meta["root"], "depth": meta["depth"] + 1})
         for item in self.list_items(response):
             yield from self.consider(item, site, response.url)
+
+    def list_failed(self, failure) -> None:
+        """A list page could not be fetched (after the retries): its reports stay unknown this run."""
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # robots.txt or the offsite filter said no: nothing was fetched
+        meta = failure.request.meta
+        stats = self.crawler.stats
+        stats.inc_value("govreports/list_failed")
+        stats.inc_value(f"govreports/site/{meta['site']}/list_failed")
+        if meta.get("column"):
+            stats.inc_value(f"govreports/site/{meta['site']}/columns_failed")
+        error = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else f"{type(failure.value).__name__}: {failure.value}"
+        log.warning("could not fetch the list page %s of %s: %s", failure.request.url, meta["site"], error)
 
     def consider(self, item: ListItem, site: Site, list_url: str) -> Iterator[scrapy.Request]:
         """Follow a list entry if it is a report page of this site, of a wanted year, not yet fetched."""
@@ -170,15 +201,16 @@ class PortalSpider(scrapy.Spider):
         if self.years and year is not None and year not in self.years:
             stats.inc_value("govreports/items_other_year")
             return
-        if item.url in self._requested:
+        if item.url in self.requested:
             stats.inc_value("govreports/items_listed_again")  # a parent column lists its children's reports too
             return
-        self._requested.add(item.url)
+        self.requested.add(item.url)
         meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date}
         if self.crawl_state.is_complete(item.url):
             if not self.recheck:
                 self.crawl_state.touch_report(item.url)
                 stats.inc_value("govreports/reports_unchanged")
+                stats.inc_value(f"govreports/site/{site.host}/reports_unchanged")
                 return
             entry = self.crawl_state.report(item.url)
             known = self.crawl_state.file(entry.files[0]) or {}
@@ -199,10 +231,12 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             self.crawl_state.touch_report(listed)
             self.crawler.stats.inc_value("govreports/reports_unchanged")
+            self.crawler.stats.inc_value(f"govreports/site/{site.host}/reports_unchanged")
             return
         self.crawler.stats.inc_value("govreports/report_pages")
         yield self.fetched(response, referer=meta.get("list_url"))
         if not isinstance(response, TextResponse):  # the list linked the report file itself
+            self.crawler.stats.inc_value(f"govreports/site/{site.host}/reports")
             yield ReportFound(source_url=listed, portal=self.name, spider=self.name, files=[response.url],
                               list_url=meta.get("list_url"), list_title=meta.get("list_title"),
                               title=meta.get("list_title"), publish_date=meta.get("list_date"))
@@ -228,6 +262,7 @@ class PortalSpider(scrapy.Spider):
     def _next_file(self, report: dict, pending: list[str], site: str) -> Iterator[Any]:
         """Attachments are fetched one after another; the report is emitted after the last."""
         if not pending:
+            self.crawler.stats.inc_value(f"govreports/site/{site}/reports")
             yield ReportFound(**report)
             return
         url, rest = pending[0], pending[1:]
@@ -255,6 +290,7 @@ class PortalSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
             return  # robots.txt or the offsite filter said no: nothing was fetched
         self.crawler.stats.inc_value("govreports/report_pages_failed")
+        self.crawler.stats.inc_value(f"govreports/site/{failure.request.meta['site']}/report_pages_failed")
         yield self.failed(failure, referer=failure.request.meta.get("list_url"))
 
     # -- items
