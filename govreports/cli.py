@@ -92,6 +92,9 @@ def main(verbose: int) -> None:
     govreports codebook --out FILE        write the codebook (Markdown)
     govreports demo [--out DATA]          crawl the bundled portal replica → dataset → summary
     govreports summary DATASET            what a dataset holds
+    govreports build [CITY...]            crawl + publish, safe under cron
+    govreports export --out DIR           a research release
+    govreports report --out FILE          an HTML page on coverage and quality
     govreports replica serve ROOT         serve a portal replica on 127.0.0.1
     govreports replica build OUT          write the bundled portal replica to OUT
     """
@@ -309,6 +312,70 @@ def build(out: Path) -> None:
         raise click.ClickException(f"the replica builder (govreports/replica/build.py) is missing ({e})") from e
     result = build_replica(Path(out))
     click.echo(f"{result}", err=True)
+
+# ---------------------------------------------------------------- operations
+# Each command's work lives in its own module (govreports/build.py, export.py, report.py).
+
+
+@main.command(context_settings=_HELP)
+@click.argument("cities", nargs=-1)
+@click.option("-d", "--data", "data_dir", default=Path("data"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Data folder (DATA_DIR).")
+@click.option("--years", default=None, help="Report years, e.g. 2019-2024 (default: every year).")
+@click.option("--replica-url", default=None, help="Fetch every portal from this replica (tests, demos).")
+@click.option("--sites", default=None, help="Only these registry sites, comma-separated (e.g. www.dazu.gov.cn,fzggw.cq.gov.cn).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting for the crawls (repeatable).")
+def build(cities: tuple[str, ...], data_dir: Path, years: str | None, replica_url: str | None, sites: str | None,
+          settings: tuple[str, ...]) -> None:
+    """Crawl CITIES (default: every city spider) and publish the dataset: one job, safe
+    under cron. A lock keeps runs from overlapping; a stopped run resumes; each run leaves
+    DATA/runs/<run id>/ (summary.json, <city>.log) and DATA/runs/latest.json.
+
+    \b
+    Exit status: 0 ok, 3 degraded (a site failing or a monitor failed), 4 failed (a crawl
+    died or published nothing), 5 locked (another run holds DATA/.build.lock), 2 usage.
+    See `govreports.build` for the details."""
+    from govreports.build import run_build
+
+    pairs = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="-s/--set")
+        pairs[name] = value
+    site_list = [s.strip() for s in (sites or "").split(",") if s.strip()]
+    sys.exit(run_build(list(cities), data_dir=data_dir, years=years, replica_url=replica_url, sites=site_list, settings=pairs))
+
+
+@main.command(context_settings=_HELP)
+@click.option("-d", "--data", "data_dir", default=Path("data"), show_default=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path), help="Data folder (DATA_DIR).")
+@click.option("--years", default=None, help="Report years to release, e.g. 2019-2024 (default: every year).")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Release folder to write.")
+def export(data_dir: Path, years: str | None, out: Path) -> None:
+    """Write a research release: tables as Parquet (and a wide per-report table), the
+    codebook, datapackage.json, a datasheet and SHA-256 checksums."""
+    from govreports.export import ExportError, export_release
+
+    try:
+        click.echo(export_release(data_dir / "dataset", out, years=years), err=True)
+    except ExportError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@main.command(context_settings=_HELP)
+@click.option("-d", "--data", "data_dir", default=Path("data"), show_default=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path), help="Data folder (DATA_DIR).")
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+def report(data_dir: Path, out: Path) -> None:
+    """Write one self-contained HTML page on the dataset: coverage, quality, first charts."""
+    from govreports.report import write_report
+
+    try:
+        click.echo(write_report(data_dir / "dataset", out), err=True)
+    except FileNotFoundError as e:  # a data folder with no dataset published yet
+        raise click.ClickException(str(e)) from e
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -171,7 +171,7 @@ def cli():
     return CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["parse"], ["normalize"], ["codebook"], ["demo"], ["summary"], ["replica"], ["replica", "serve"], ["replica", "build"]])
+@pytest.mark.parametrize("args", [[], ["parse"], ["normalize"], ["codebook"], ["demo"], ["summary"], ["replica"], ["replica", "serve"], ["replica", "build"], ["build"], ["export"], ["report"]])
 def test_help_everywhere(cli, args):
     result = cli.invoke(main, [*args, "--help"])
     assert result.exit_code == 0, result.output
