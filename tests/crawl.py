@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 from govreports.crawl import crawl_command
+from govreports.replica.server import ReplicaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICA = ROOT / "replica"
@@ -30,6 +33,14 @@ def replica_sites() -> list[str]:
 def copy_replica(dest: Path) -> Path:
     shutil.copytree(REPLICA, dest)
     return dest
+
+
+@contextmanager
+def served_copy(dest: Path) -> Iterator[tuple[Path, ReplicaServer]]:
+    """A copy of the bundled replica at `dest` (tests may change it), served on 127.0.0.1."""
+    root = copy_replica(dest)
+    with ReplicaServer(root) as server:
+        yield root, server
 
 
 def crawl(data_dir: Path, replica_url: str, *args: str, spider: str = "cq", timeout: float = 600,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from govreports.replica.server import ReplicaServer
-from tests.crawl import FAST, copy_replica, expected, replica_sites, report_pages, table
+from tests.crawl import FAST, copy_replica, expected, replica_sites, report_pages, served_copy, table
 
 CONSOLE = Path(sys.executable).parent / "govreports"
 NOT_FOUND = next(t["url"] for t in expected()["traps"] if t["kind"] == "not_found")
@@ -81,9 +81,8 @@ def slowed_replica(dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def replica(tmp_path_factory):
-    root = copy_replica(tmp_path_factory.mktemp("replica") / "replica")
-    with ReplicaServer(root) as server:
-        yield root, server
+    with served_copy(tmp_path_factory.mktemp("replica") / "replica") as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

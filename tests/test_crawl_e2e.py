@@ -13,8 +13,7 @@ import hashlib
 import pytest
 
 from govreports.replica.build import add_report
-from govreports.replica.server import ReplicaServer
-from tests.crawl import copy_replica, crawl, expected, replica_sites, report_pages, table
+from tests.crawl import crawl, expected, replica_sites, report_pages, served_copy, table
 
 
 SITES = "sites=" + ",".join(replica_sites())
@@ -22,16 +21,14 @@ SITES = "sites=" + ",".join(replica_sites())
 
 @pytest.fixture(scope="module")
 def replica(tmp_path_factory):
-    root = copy_replica(tmp_path_factory.mktemp("replica") / "replica")
-    with ReplicaServer(root) as server:
-        yield root, server
+    with served_copy(tmp_path_factory.mktemp("replica") / "replica") as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
     """A replica copy no test changes (the incremental tests add a report to `replica`)."""
-    root = copy_replica(tmp_path_factory.mktemp("pristine") / "replica")
-    with ReplicaServer(root) as server:
+    with served_copy(tmp_path_factory.mktemp("pristine") / "replica") as (_, server):
         yield server
 
 
