@@ -6,8 +6,11 @@ import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from urllib.parse import urlsplit
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 log = logging.getLogger(__name__)
@@ -69,3 +72,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay > slot.delay:
             log.info("backing off %s: %.1f s between requests (retry %d of %s)", key, delay, tries, request.url)
             slot.delay = delay
+
+
+class GovernmentHostsOnly:
+    """No request leaves for a host the spider does not allow (*.gov.cn and the registry's
+    hosts) — whatever its `dont_filter` says. Scrapy's offsite filter lets `dont_filter`
+    requests through, and a redirect copies the flag: an attachment redirected to a spam
+    host would otherwise be fetched. The refused request's errback says why."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "GovernmentHostsOnly":
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider=None):
+        allowed = getattr(self.crawler.spider, "allowed_host", None)
+        host = urlsplit(request.url).hostname
+        if allowed is None or allowed(host):
+            return None
+        self.crawler.stats.inc_value("govreports/requests_offsite_refused")
+        log.info("refused %s: %s is not a government host", request.url, host)
+        raise IgnoreRequest(f"{host} is not a government host")

@@ -10,7 +10,8 @@ already installs. Behaviour a crawler meets on real portals is reproduced on pur
 * ``ETag`` (quoted sha256 prefix) and ``Last-Modified`` (file mtime), 304 answers to
   ``If-None-Match`` / ``If-Modified-Since`` (If-None-Match wins when both are sent);
 * rules from ``ROOT/_replica.toml``: host aliases, and per path ``fail`` (first N
-  requests answer ``status``), ``status``, ``delay``, ``content_type``;
+  requests answer ``status``), ``status``, ``delay``, ``content_type``, ``redirect``
+  (a 302 to that URL);
 * every request is recorded (in memory and optionally as JSON lines) so tests can
   assert what the crawler fetched, how often, and what it did not fetch.
 
@@ -57,7 +58,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".txt": "text/plain",  # robots.txt included
 }
 
-_RULE_KEYS = {"path", "fail", "status", "delay", "content_type"}
+_RULE_KEYS = {"path", "fail", "status", "delay", "content_type", "redirect"}
 _TOP_KEYS = {"aliases", "rule"}
 #: a host directory name: DNS-like labels; never starts with "." or "_"
 _HOST_RE = re.compile(r"[a-z0-9-][a-z0-9_-]*(\.[a-z0-9-][a-z0-9_-]*)*")
@@ -93,6 +94,7 @@ class Rule:
     status: int | None = None
     delay: float = 0.0
     content_type: str | None = None
+    redirect: str | None = None  # answer 302 with this Location (a real http(s) URL)
 
     def forced_status(self, seen: int) -> int | None:
         """The status to answer instead of the file for the `seen`-th request (1-based).
@@ -175,7 +177,10 @@ class Rules:
             raise ReplicaConfigError(f"{where}: delay must be seconds >= 0")
         if ctype is not None and (not isinstance(ctype, str) or not ctype.strip()):
             raise ReplicaConfigError(f"{where}: content_type must be a non-empty string")
-        return Rule(_rule_key(host, unquote(rest)), fail, status, float(delay), ctype)
+        redirect = raw.get("redirect")
+        if redirect is not None and (not isinstance(redirect, str) or not redirect.startswith(("http://", "https://"))):
+            raise ReplicaConfigError(f"{where}: redirect must be an http(s) URL")
+        return Rule(_rule_key(host, unquote(rest)), fail, status, float(delay), ctype, redirect)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -347,6 +352,9 @@ class ReplicaServer:
             forced = rule.forced_status(seen)
             if forced is not None:
                 return self._send_error(h, method, host, path, forced, head)
+            if rule.redirect:
+                return self._send(h, method, host, path, 302, {"Location": rule.redirect, "Content-Type": "text/html"},
+                                  b"<html><body>moved</body></html>\n", head)
         file = self._locate(host, path)
         if file is None:
             return self._send_error(h, method, host, path, 404, head)

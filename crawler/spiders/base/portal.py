@@ -108,7 +108,8 @@ class PortalSpider(scrapy.Spider):
                 self.starts += [(site, url) for url in site.column_urls()]
         self._requested: set[str] = set()  # report pages considered in this run (without a JOBDIR)
         # the offsite filter: government hosts, plus registry hosts that are not under gov.cn
-        self.allowed_domains = ["gov.cn", *sorted(h for h in self.registry.hosts() if not is_government_host(h))]
+        self._registry_hosts = self.registry.hosts()
+        self.allowed_domains = ["gov.cn", *sorted(h for h in self._registry_hosts if not is_government_host(h))]
 
     def _site_for_start_url(self, url: str) -> tuple[Site, str]:
         parts = urlsplit(url)
@@ -125,6 +126,10 @@ class PortalSpider(scrapy.Spider):
             site = Site(host=host, name=host, columns=(path,), scheme=parts.scheme, cms=self.registry.cms,
                         verified=False, notes="from start_urls")
         return site, path
+
+    def allowed_host(self, host: str | None) -> bool:
+        """Hosts any request may go to: government hosts and the registry's (see GovernmentHostsOnly)."""
+        return is_government_host(host) or (host or "").lower() in self._registry_hosts
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -305,13 +310,17 @@ class PortalSpider(scrapy.Spider):
 
     def failed(self, failure, referer: str | None) -> FetchedFile:
         status = None
+        request = failure.request
         if failure.check(HttpError):
             status = failure.value.response.status
             error = f"HTTP {status}"
         else:
             error = f"{type(failure.value).__name__}: {failure.value}"
-        log.warning("could not fetch %s: %s", failure.request.url, error)
-        return FetchedFile(url=failure.request.url, body=None, portal=self.name, referer=referer, http_status=status,
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the row belongs to the URL that was linked
+        if url != request.url:
+            error = f"redirected to {request.url}: {error}"
+        log.warning("could not fetch %s: %s", url, error)
+        return FetchedFile(url=url, body=None, portal=self.name, referer=referer, http_status=status,
                            fetched_at=_now(), error=error)
 
     # -- what a CMS base spider says
