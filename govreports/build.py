@@ -95,23 +95,23 @@ def _iso(t: datetime) -> str:
     return t.isoformat(timespec="seconds")
 
 
-def city_spiders() -> list[str]:
-    """Every spider of the project (what `scrapy list` prints), from crawler.settings."""
+def _spider_loader():
+    """Scrapy's spider loader over the project's settings (crawler.settings)."""
     from scrapy.settings import Settings
     from scrapy.spiderloader import get_spider_loader
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    return sorted(get_spider_loader(settings).list())
+    return get_spider_loader(settings)
+
+
+def city_spiders() -> list[str]:
+    """Every spider of the project (what `scrapy list` prints)."""
+    return sorted(_spider_loader().list())
 
 
 def _registry_name(city: str) -> str:
-    from scrapy.settings import Settings
-    from scrapy.spiderloader import get_spider_loader
-
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    cls = get_spider_loader(settings).load(city)
+    cls = _spider_loader().load(city)
     return getattr(cls, "registry_name", None) or city
 
 

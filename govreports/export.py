@@ -60,7 +60,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
-from urllib.parse import urlsplit
 
 import numpy as np
 import pyarrow as pa
@@ -70,6 +69,7 @@ import pyarrow.parquet as pq
 
 from normalize import dataset as ds
 from normalize.labels import raw_spec
+from govreports.summary import LOCAL, host_of
 from normalize.record import STATUSES
 from normalize.years import parse_years
 
@@ -319,14 +319,6 @@ def _sha256(path: Path) -> str:
 # ---------------------------------------------------------------- statistics for the datasheet
 
 
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return (urlsplit(url).hostname or "").lower() or None
-    except ValueError:
-        return None
-
 
 def _minmax(current: tuple[Any, Any], values: list[Any]) -> tuple[Any, Any]:
     vals = [v for v in values if v is not None]
@@ -375,8 +367,8 @@ class _Stats:
             self.by_year_status[(cols["year"][i], cols["status"][i])] += 1
             self.by_format[cols["format_version"][i] or "(none)"] += 1
             self.by_source_format[cols["source_format"][i] or "(none)"] += 1
-            self.by_portal[cols["portal"][i] or "(local files)"] += 1
-            host = _host(cols["source_url"][i]) or _host(cols["document_url"][i])
+            self.by_portal[cols["portal"][i] or LOCAL] += 1
+            host = host_of(cols["source_url"][i]) or host_of(cols["document_url"][i])
             if host:
                 self.reports_by_host[host] += 1
             else:
@@ -395,7 +387,7 @@ class _Stats:
         self.dataset_documents += b.num_rows
         for url, sha, status in zip(urls, shas, statuses):
             if sha is None or (status or 0) >= 400:
-                host = _host(url) or "(no host)"
+                host = host_of(url) or "(no host)"
                 self.failed_fetches[host] += 1
                 self.failed_statuses.setdefault(host, Counter())[str(status) if status else "no response"] += 1
 
@@ -403,7 +395,7 @@ class _Stats:
         self.documents += b.num_rows
         self.fetched = _minmax(self.fetched, b.column("fetched_at").to_pylist())
         for url in b.column("url").to_pylist():
-            self.documents_by_host[_host(url) or "(local files)"] += 1
+            self.documents_by_host[host_of(url) or LOCAL] += 1
 
     @property
     def statuses(self) -> Counter:
@@ -649,7 +641,7 @@ def _site_of(host: str, registries: dict[str, Any]) -> tuple[str | None, Any]:
 def _sources(stats: _Stats) -> list[dict[str, str]]:
     registries = _registries()
     sources = []
-    for host in sorted(set(stats.reports_by_host) | (set(stats.documents_by_host) - {"(local files)"})):
+    for host in sorted(set(stats.reports_by_host) | (set(stats.documents_by_host) - {LOCAL})):
         spider, site = _site_of(host, registries)
         if site is not None:
             title = f"{site.name} ({host}; registry crawler/registry/{spider}.toml)"
@@ -816,7 +808,7 @@ def render_datasheet(stats: _Stats, context: dict[str, Any]) -> str:
         "",
     ]
     registries = _registries()
-    hosts = sorted(set(stats.reports_by_host) | (set(stats.documents_by_host) - {"(local files)"}))
+    hosts = sorted(set(stats.reports_by_host) | (set(stats.documents_by_host) - {LOCAL}))
     if hosts:
         rows = []
         for h in hosts:

@@ -35,11 +35,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from govreports.summary import LOCAL, site_of
 from normalize.checks import CHECKS, OUTCOME_ROWS
 from normalize.dataset import STATUS_DESCRIPTIONS, UNKNOWN_YEAR, is_check_code
 from normalize.record import STATUSES
 
-LOCAL = "(local files)"
 #: format versions that print the national tables 3 and 4 (pre2019 reports have appendix tables only)
 NATIONAL_FORMATS = ("2019", "2021")
 PARSED = ("ok", "partial")
@@ -109,17 +109,6 @@ def _table(dataset: Path, name: str, columns: list[str], filter: Any = None) -> 
     d = ds.dataset(path, format="parquet", partitioning="hive" if name != "documents" else None)
     columns = [c for c in columns if c in d.schema.names]
     return d.to_table(columns=columns, filter=filter)
-
-
-def site_of(url: str | None) -> str:
-    """The site of a report or file: the host of its URL; local files (no URL, file://) are one site."""
-    if not url:
-        return LOCAL
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    return host or LOCAL
 
 
 @dataclass

@@ -13,6 +13,24 @@ from urllib.parse import urlsplit
 import pyarrow.dataset as ds
 
 
+LOCAL = "(local files)"  # the "site" of reports read from local files (no URL)
+
+
+def host_of(url: str | None) -> str | None:
+    """The host of a URL (lower case), or None for a local file or an unreadable URL."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def site_of(url: str | None) -> str:
+    """The site of a report or file: the host of its URL; local files are one site, LOCAL."""
+    return host_of(url) or LOCAL
+
+
 def _rows(dataset: Path, table: str, columns: list[str]) -> list[dict]:
     path = dataset / table
     if not path.exists():
@@ -32,8 +50,7 @@ def summarize(dataset: str | Path, top: int = 8) -> str:
     years = sorted({r["year"] for r in reports})
     grid: dict[str, Counter] = defaultdict(Counter)
     for r in reports:
-        site = urlsplit(r["source_url"]).hostname if r["source_url"] else None
-        grid[site or "(local files)"][r["year"]] += 1
+        grid[site_of(r["source_url"])][r["year"]] += 1
     width = max(len(s) for s in grid) + 2
     header = "site".ljust(width) + "".join(f"{('?' if y == 0 else y):>6}" for y in years) + f"{'total':>7}"
     lines += ["", "reports per site and year (year ? = not found in the report)", header]
