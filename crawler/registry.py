@@ -6,6 +6,7 @@ adding a site of a known CMS is an entry there, not code. This module only reads
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,6 +16,10 @@ from urllib.parse import urlsplit
 #: what a site entry may say; anything else is a typo worth an error
 _SITE_KEYS = {"host", "aliases", "name", "admin_code", "level", "kind", "verified", "columns", "cms", "notes", "scheme"}
 _CITY_KEYS = {"spider", "name", "admin_code", "cms", "scheme"}
+
+
+#: a column: its directory, or its list page where the platform names it (Hanweb: /col/col123/index.html)
+_COLUMN = re.compile(r"^/(?:[^?#\s]*/)?(?:[^/?#\s]+\.(?:s?html?|jsp))?$")
 
 
 class RegistryError(ValueError):
@@ -93,9 +98,10 @@ def _site(entry: dict, city: dict, path: str) -> Site:
     if not host or "/" in host:
         raise RegistryError(f"{path}: a site needs a bare host name, got {host!r}")
     columns = tuple(entry.get("columns") or ())
-    bad = [c for c in columns if not (isinstance(c, str) and c.startswith("/") and c.endswith("/"))]
+    bad = [c for c in columns if not (isinstance(c, str) and _COLUMN.match(c))]
     if not columns or bad:
-        raise RegistryError(f"{path}: site {host}: columns must be paths starting and ending with '/' (got {bad or 'none'})")
+        raise RegistryError(f"{path}: site {host}: columns must be paths of a column directory ('/…/') or of its "
+                            f"list page ('/…/index.html', '/…/list.shtml') (got {bad or 'none'})")
     return Site(
         host=host,
         name=entry.get("name") or host,

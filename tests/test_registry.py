@@ -135,7 +135,7 @@ def test_an_unknown_city_key_is_rejected():
         parse_registry('[city]\nspidre = "xx"\n' + site())
 
 
-@pytest.mark.parametrize("columns", ['["zwgk/zfxxgknb/"]', '["/zwgk/zfxxgknb"]', '["/zwgk/index.html"]', "[]", "[1]"])
+@pytest.mark.parametrize("columns", ['["zwgk/zfxxgknb/"]', '["/zwgk/zfxxgknb"]', '["/zwgk/index.php?x=1"]', "[]", "[1]"])
 def test_bad_columns_are_rejected(columns):
     with pytest.raises(RegistryError, match="columns"):
         parse_registry(CITY + site(columns=columns))

@@ -64,7 +64,7 @@ def test_sub_columns_are_the_directories_below_the_column(spider):
 
 
 def test_the_pager_script_gives_the_other_pages(spider):
-    assert list(spider.more_pages(list_response())) == ["index_1.html", "index_2.html"]
+    assert list(spider.more_pages(list_response())) == [COLUMN + "index_1.html", COLUMN + "index_2.html"]
 
 
 def test_only_the_first_page_announces_the_others(spider):

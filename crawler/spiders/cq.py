@@ -2,8 +2,8 @@
 counties with their departments and towns, and the development zones — all on one TRS
 platform. The sites and their columns are in crawler/registry/cq.toml."""
 
-from crawler.spiders.base import TRSSpider
+from crawler.spiders.base import PortalSpider
 
 
-class ChongqingSpider(TRSSpider):
+class ChongqingSpider(PortalSpider):
     name = "cq"

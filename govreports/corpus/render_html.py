@@ -362,13 +362,15 @@ def render_page(*, agency, title: str, publish_date, seed: int, url: str, body: 
 
 def render_list_page(*, site, column: str, url: str, seed: str, items: list[tuple[str, str, str]], page: int,
                      pages: int, total: int, sub_columns: list[tuple[str, str]] = (),
-                     side_columns: list[tuple[str, str]] = (), breadcrumb: list[tuple[str, str]] = ()) -> bytes:
+                     side_columns: list[tuple[str, str]] = (), breadcrumb: list[tuple[str, str]] = (),
+                     pager_links: list[tuple[str, str]] | None = None) -> bytes:
     """A TRS column (list) page in the same chrome as `render_page`: header, navigation,
     a side menu of the site's columns (`side_columns`: (name, href)), the breadcrumb,
     the sub-column links (`sub_columns`, in ``<div class="sub-column">``), the list
     ``<ul class="list">`` of `items` ((href, title, YYYY-MM-DD)), and the TRS pager call
     ``createPageHTML('page_div', pages, page, 'index', 'html', total)`` (page counts from 0:
-    page 0 is ``index.html``, page n is ``index_n.html``)."""
+    page 0 is ``index.html``, page n is ``index_n.html``) — or, for platforms whose pager is
+    markup, the links `pager_links` ((label, href)) in ``<div class="page">``."""
     rng = random.Random(f"list-{seed}")
     a = site
     site_code = f"50{rng.randint(10, 99)}{rng.randint(100000, 999999)}"
@@ -391,10 +393,15 @@ def render_list_page(*, site, column: str, url: str, seed: str, items: list[tupl
     for href, title, day in items:
         t = html.escape(title, quote=True)
         main.append(f'  <li><a href="{href}" target="_blank" title="{t}">{_esc(title)}</a><span>{day}</span></li>')
-    main += ["</ul>", '<div id="page_div"></div>',
-             '<script type="text/javascript" src="/images/page.js"></script>',
-             f"<script type=\"text/javascript\">createPageHTML('page_div', {pages}, {page}, 'index', 'html', {total});"
-             "</script>",
-             "</div></div>"]
+    if pager_links is not None:
+        main += ["</ul>", f'<div class="page"><span>共{total}条 第{page + 1}/{pages}页</span>'
+                 + "".join(f'<a href="{href}">{_esc(label)}</a>' for label, href in pager_links) + "</div>",
+                 "</div></div>"]
+    else:
+        main += ["</ul>", '<div id="page_div"></div>',
+                 '<script type="text/javascript" src="/images/page.js"></script>',
+                 f"<script type=\"text/javascript\">createPageHTML('page_div', {pages}, {page}, 'index', 'html', {total});"
+                 "</script>",
+                 "</div></div>"]
     top = _top(a, rng, site_code)
     return "\n".join(head + top + main + _bottom(a, rng, site_code)).encode("utf-8")

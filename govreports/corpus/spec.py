@@ -57,6 +57,7 @@ class ReportSpec:
     quirks: tuple[str, ...] = ()
     broken: str | None = None  # the identity broken on purpose, if any
     docid: int = 0
+    page_url: str | None = None  # where a platform other than TRS publishes it (else the TRS URL)
 
     @property
     def agency_name(self) -> str:
@@ -68,7 +69,7 @@ class ReportSpec:
 
     @property
     def url(self) -> str:
-        return page_url(self.agency, self.publish_date, self.docid)
+        return self.page_url or page_url(self.agency, self.publish_date, self.docid)
 
     @property
     def enum(self) -> str:

@@ -4,7 +4,10 @@ Standard library only, so the crawler's tests need nothing beyond what the proje
 already installs. Behaviour a crawler meets on real portals is reproduced on purpose:
 
 * a directory URL (with or without the trailing slash) serves its ``index.html``;
-  query strings are ignored; the path is percent-decoded (UTF-8);
+  the path is percent-decoded (UTF-8); a URL with a query string serves the file
+  ``<path>@<query>`` when the tree has one (the query's parameters sorted and
+  percent-encoded: ``dataproxy.jsp@columnid=7&endrecord=18&startrecord=10``, how
+  the replica stores the answers of dynamic list pages), else the query is ignored;
 * HTML is ``text/html`` with no charset, as many portals send it, so the crawler has
   to find the encoding itself; other types come from the extension;
 * ``ETag`` (quoted sha256 prefix) and ``Last-Modified`` (file mtime), 304 answers to
@@ -38,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 log = logging.getLogger("govreports.replica")
 
@@ -75,6 +78,12 @@ def content_type_for(path: Path) -> str:
         return CONTENT_TYPES[ext]
     guessed, _ = mimetypes.guess_type(path.name, strict=False)
     return guessed or "application/octet-stream"
+
+
+def canonical_query(query: str) -> str:
+    """``b=2&a=%2F`` → ``a=%2F&b=2``: the name under which the tree stores that query's answer."""
+    pairs = sorted(parse_qsl(query, keep_blank_values=True))
+    return urlencode(pairs, quote_via=quote)
 
 
 def etag_for(body: bytes) -> str:
@@ -300,12 +309,12 @@ class ReplicaServer:
 
     # -------------------------------------------------------- answering
 
-    def _split(self, raw: str) -> tuple[str, str]:
-        """(host, /path) from the request target: query/fragment dropped, percent-decoded."""
-        target = raw.split("?", 1)[0].split("#", 1)[0]
+    def _split(self, raw: str) -> tuple[str, str, str]:
+        """(host, /path, canonical query) from the request target, percent-decoded."""
+        target, _, query = raw.split("#", 1)[0].partition("?")
         decoded = unquote(target)
         host, _, rest = decoded.lstrip("/").partition("/")
-        return host.lower(), "/" + rest
+        return host.lower(), "/" + rest, canonical_query(query)
 
     def _locate(self, host: str, path: str) -> Path | None:
         """The file to serve, or None (404): never outside the host directory."""
@@ -342,7 +351,7 @@ class ReplicaServer:
 
     def _answer(self, h: _Handler, head: bool) -> None:
         method = "HEAD" if head else "GET"
-        host, path = self._split(h.path)
+        host, path, query = self._split(h.path)
         rule = self._rule_for(host, path)
         if rule is not None:
             with self._lock:
@@ -355,7 +364,7 @@ class ReplicaServer:
             if rule.redirect:
                 return self._send(h, method, host, path, 302, {"Location": rule.redirect, "Content-Type": "text/html"},
                                   b"<html><body>moved</body></html>\n", head)
-        file = self._locate(host, path)
+        file = (self._locate(host, f"{path}@{query}") if query else None) or self._locate(host, path)
         if file is None:
             return self._send_error(h, method, host, path, 404, head)
         try:

@@ -4,7 +4,8 @@ A city spider is a registry (which sites, which columns) plus a base spider for 
 its sites run. This class reads the registry and the spider arguments, walks columns →
 list pages → report pages → attachments, and hands fetched files and reports to the
 pipelines. How a CMS lays out its lists (items, sub-columns, paging, attachments) is
-left to the subclasses (`TRSSpider`, …).
+the business of the site's platform (`crawler/spiders/base/platforms.py`), chosen per site
+by the registry's ``cms`` key: one city's sites may run several CMSs.
 
 Arguments (``scrapy crawl cq -a NAME=VALUE``):
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -39,6 +39,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import FetchedFile, ReportFound
 from crawler.registry import Registry, Site, is_government_host, load_registry
+from crawler.spiders.base.platform import ListItem, Platform
+from crawler.spiders.base.platforms import platform_named
 from crawler.replica import replica_url
 from crawler.state import state_for
 from normalize.metadata import is_report_title, title_year
@@ -48,15 +50,6 @@ log = logging.getLogger(__name__)
 
 #: how deep sub-columns may nest below a registry column (real portals: 1–3)
 MAX_COLUMN_DEPTH = 5
-
-
-@dataclass(frozen=True, slots=True)
-class ListItem:
-    """One entry of a column's list: a link to a report page (as far as the list says)."""
-
-    url: str
-    title: str | None
-    date: str | None = None  # ISO date shown next to the title
 
 
 def parse_years(spec: str | None) -> frozenset[int] | None:
@@ -146,7 +139,7 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self):
         for site, url in self.starts:
-            root = urlsplit(url).path
+            root = urlsplit(url).path.rsplit("/", 1)[0] + "/"  # the column's directory
             yield scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
                                  meta={"site": site.host, "root": root, "depth": 0, "column": True})
 
@@ -323,22 +316,25 @@ class PortalSpider(scrapy.Spider):
         return FetchedFile(url=url, body=None, portal=self.name, referer=referer, http_status=status,
                            fetched_at=_now(), error=error)
 
-    # -- what a CMS base spider says
+    # -- what the site's platform says
+
+    def platform(self, response: Response) -> Platform:
+        return platform_named(self.site_of(response).cms)
 
     def list_items(self, response: Response) -> Iterable[ListItem]:
-        raise NotImplementedError
+        return self.platform(response).list_items(response)
 
     def sub_columns(self, response: Response, root: str) -> Iterable[str]:
-        raise NotImplementedError
+        return self.platform(response).sub_columns(response, root)
 
     def more_pages(self, response: Response) -> Iterable[str]:
-        raise NotImplementedError
+        return self.platform(response).more_pages(response)
 
     def attachments(self, response: Response) -> Iterable[str]:
-        raise NotImplementedError
+        return self.platform(response).attachments(response)
 
     def page_title(self, response: Response) -> str | None:
-        raise NotImplementedError
+        return self.platform(response).page_title(response)
 
 
 def _header(headers, name: bytes) -> str | None:

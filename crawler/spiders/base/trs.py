@@ -1,5 +1,5 @@
-"""`TRSSpider`: portals published with TRS WCM, the CMS of Chongqing's unified platform
-(and of Beijing, Fujian and many others).
+"""TRS WCM: the CMS of Chongqing's unified platform, and of Beijing, Tianjin, Nanjing's
+city portal, Fujian and many others.
 
 What a TRS portal looks like:
 
@@ -7,46 +7,28 @@ What a TRS portal looks like:
   (``index.html``); further pages are ``index_1.html``, ``index_2.html``, … and their number
   is only printed in the pager script, ``createPageHTML('page_div', 3, 0, 'index', 'html', 45)``
   (or ``createPageHTML(3, 0, "index", "html")``);
-- a column's children are linked from its page as sub-directories (``./dzq/``);
+- a column's children are linked from its page as sub-directories (``./dzq/``), per-year
+  ones included (Beijing's districts: ``zfxxgknb/2023nb/dcqzf2023/``);
 - report pages are ``…/YYYYMM/tYYYYMMDD_<docid>.html`` (``_wap.html``: the same page for
   phones, skipped), and may live anywhere on the host: district columns list department
-  reports stored under ``/bm_229/…`` and street reports under ``/jz_229/…``;
+  reports stored under ``/bm_229/…`` and street reports under ``/jz_229/…``; Beijing's
+  portal links each page's Traditional-Chinese copy, ``/gate/big5/www.beijing.gov.cn/…``,
+  which is not another report;
 - attachments are linked from the article as ``./P0YYYYMMDD….pdf`` (or .doc, .docx, .wps …).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from crawler.spiders.base.portal import ListItem, PortalSpider
-from normalize.metadata import is_report_title
+from crawler.spiders.base.platform import MAX_PAGES, Platform
 
-DETAIL_PATH = re.compile(r"/\d{6}/t\d{8}_\d+\.s?html?$")
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".txt", ".ofd", ".zip", ".rar")
 _PAGER = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
-_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-_REPORT_WORDS = re.compile(r"年度报告|年报|附件")
-#: a bogus pager must not make us request thousands of pages
-MAX_PAGES = 1000
-
-
-def _text(node) -> str:
-    return " ".join("".join(node.xpath(".//text()").getall()).split())
-
-
-def _directory(url: str) -> str | None:
-    """The column directory a link points to (``…/dzq/`` or ``…/dzq/index.html``), else None."""
-    path = urlsplit(url).path
-    if path.endswith("/"):
-        return path
-    if re.search(r"/index(?:_\d+)?\.s?html?$", path):
-        return path.rsplit("/", 1)[0] + "/"
-    return None
 
 
 def page_count(html: str) -> int:
@@ -60,31 +42,14 @@ def page_count(html: str) -> int:
     return 1
 
 
-class TRSSpider(PortalSpider):
-    def list_items(self, response: Response) -> Iterator[ListItem]:
-        seen: set[str] = set()
-        for a in response.xpath("//a[@href]"):
-            url = response.urljoin(a.attrib["href"].strip())
-            path = urlsplit(url).path
-            title = (a.attrib.get("title") or "").strip() or _text(a) or None
-            # a report page, or a report file listed directly (some columns link the PDF itself)
-            direct_file = path.lower().endswith(ATTACHMENT_EXTENSIONS) and title and is_report_title(title)
-            if not (DETAIL_PATH.search(path) or direct_file) or path.endswith("_wap.html") or url in seen:
-                continue
-            seen.add(url)
-            date = None
-            around = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
-            if m := _DATE.search(around):
-                date = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-            yield ListItem(url=url, title=title, date=date)
+class TRS(Platform):
+    name = "trs"
+    detail_path = re.compile(r"/\d{6}/t\d{8}_\d+\.s?html?$")
 
-    def sub_columns(self, response: Response, root: str) -> Iterator[str]:
-        here = _directory(response.url)
-        for href in response.xpath("//a/@href").getall():
-            url = response.urljoin(href.strip())
-            directory = _directory(url)
-            if directory and directory.startswith(root) and directory != here and directory != root:
-                yield url.split("#", 1)[0]
+    def is_detail(self, url: str) -> bool:
+        path = urlsplit(url).path
+        # _wap.html: the phone copy; /gate/big5/<host>/…: Beijing's Traditional-Chinese gateway copy
+        return bool(self.detail_path.search(path)) and not path.endswith("_wap.html") and not path.startswith("/gate/")
 
     def more_pages(self, response: Response) -> Iterable[str]:
         path = urlsplit(response.url).path
@@ -92,27 +57,4 @@ class TRSSpider(PortalSpider):
             return []  # only the first page announces the others
         suffix = ".shtml" if path.endswith(".shtml") else ".html"
         count = page_count(response.text)
-        return [f"index_{i}{suffix}" for i in range(1, count)]
-
-    def attachments(self, response: Response) -> Iterator[str]:
-        """Files the article attaches: stored beside the page (TRS puts them in the page's
-        YYYYMM directory), or elsewhere but named as the report. Site-wide files linked from
-        the page chrome (a manual, a logo PDF) are neither."""
-        here = urlsplit(response.url).path.rsplit("/", 1)[0] + "/"
-        for a in response.xpath("//a[@href]"):
-            url = response.urljoin(a.attrib["href"].strip())
-            path = urlsplit(url).path
-            if not path.lower().endswith(ATTACHMENT_EXTENSIONS):
-                continue
-            label = (a.attrib.get("title") or "") + _text(a)
-            if path.startswith(here) or _REPORT_WORDS.search(label):
-                yield url.split("#", 1)[0]
-
-    def page_title(self, response: Response) -> str | None:
-        for candidate in (
-            response.xpath("//meta[@name='ArticleTitle']/@content").get(),
-            response.xpath("//title/text()").get(),
-        ):
-            if candidate and candidate.strip():
-                return candidate.strip().split("_")[0].strip() or None
-        return None
+        return [response.urljoin(f"index_{i}{suffix}") for i in range(1, count)]
