@@ -214,6 +214,7 @@ def identity_failures(spec: ReportSpec) -> dict[str, list[str]]:
 # ------------------------------------------------------------------ generation
 _SCALE = {  # (low, high) of the yearly count of new requests
     "government": (60, 900), "general_office": (15, 320), "department": (0, 90), "township": (0, 12),
+    "development_zone": (0, 90),
 }
 _COL_WEIGHTS = (0.86, 0.09, 0.004, 0.006, 0.02, 0.02)
 _OUTCOME_WEIGHTS = {
@@ -277,7 +278,7 @@ def _t3_numbers(rng: random.Random, kind: str, version: str, other_rows: str) ->
 
 def _t4_numbers(rng: random.Random, kind: str, requests: int) -> dict[Key, int]:
     nums: dict[Key, int] = {}
-    cap = {"government": 12, "general_office": 8, "department": 3, "township": 1}[kind]
+    cap = {"government": 12, "general_office": 8, "department": 3, "township": 1, "development_zone": 3}[kind]
     for r in T4_ROWS:
         active = requests > 0 and rng.random() < 0.6
         vals = [rng.randint(0, cap) if active and rng.random() < 0.6 else 0 for _ in range(4)]
@@ -299,7 +300,8 @@ def _t2_numbers(rng: random.Random, agency: Agency, version: str) -> dict[Key, f
     nd_force = nd_issued + rng.randint(5, 300 if big else 40)
     reg_issued = rng.randint(1, 15) if rules else 0
     reg_force = reg_issued + rng.randint(20, 150) if rules else 0
-    scale = {"government": 30000, "general_office": 200, "department": 6000, "township": 300}[kind]
+    scale = {"government": 30000, "general_office": 200, "department": 6000, "township": 300,
+             "development_zone": 6000}[kind]
     licensing = rng.randint(0, scale)
     punishment = rng.randint(0, scale // 3)
     coercion = rng.randint(0, max(scale // 40, 2))

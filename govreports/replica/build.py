@@ -31,6 +31,8 @@ from govreports.corpus.render_text import render_text
 from govreports.corpus.render_html import render_guide, render_html, render_list_page, render_page
 from govreports.corpus.render_pdf import render_pdf
 from govreports.corpus.spec import ReportSpec, expected_facts, make_spec
+from govreports.replica.cities import SITES as CITY_SITES
+from govreports.replica.cities import Cities, build_cities
 
 GENERATOR = "govreports.replica.build"
 RULES_NAME = "_replica.toml"
@@ -523,26 +525,35 @@ def build_replica(out: Path) -> str:
             its = sorted(items[(s.host, c.path)], key=lambda it: (it.day, it.url), reverse=True)
             files.update(render_lists(s, c, [(_href(it, s, c), it.title, it.day.isoformat()) for it in its]))
 
+    cities = build_cities(_gambling)
+    if set(cities.files) & set(files):
+        raise AssertionError("a city site writes over a Chongqing file")
+    files.update(cities.files)
+
     for rel, data in sorted(files.items()):
         p = out / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
 
     rules = {"retry": _path_of(retry.source_url), "slow": _path_of(slow_url)}
-    (out / RULES_NAME).write_text(_rules_toml(rules), encoding="utf-8")
+    (out / RULES_NAME).write_text(_rules_toml(rules, cities.aliases), encoding="utf-8")
     doc = {
         "generator": GENERATOR,
-        "sites": [{"host": s.host, "aliases": list(s.aliases), "name": s.name,
-                   "columns": [f"https://{s.host}{r}" for r in s.roots]} for s in SITES],
-        "reports": [b.entry() for b in built],
-        "traps": traps,
+        "sites": [{"spider": "cq", "host": s.host, "aliases": list(s.aliases), "name": s.name, "cms": "trs",
+                   "columns": [f"https://{s.host}{r}" for r in s.roots]} for s in SITES]
+        + [{"spider": s.spider, "host": s.host, "aliases": list(s.aliases), "name": s.name, "cms": s.cms,
+            "columns": [f"https://{s.host}{s.start}"]} for s in CITY_SITES],
+        "reports": [{"spider": "cq", **b.entry()} for b in built] + [p.entry() for p in cities.published],
+        "traps": [{"spider": "cq", **t} for t in traps]
+        + [{"spider": _spider_of(t["linked_from"][0]), **t} for t in cities.traps],
     }
     _write_expected(out, doc)
-    (out / README_NAME).write_text(_readme(built, traps), encoding="utf-8")
+    (out / README_NAME).write_text(_readme(built, traps) + _cities_readme(cities), encoding="utf-8")
     n_files = len(files)
     size = sum(len(d) for d in files.values())
     hosts = len({k.split("/", 1)[0] for k in files})
-    return (f"replica: {len(built)} reports on {len(SITES)} sites, {len(traps)} traps, "
+    n_reports, n_sites = len(built) + len(cities.published), len(SITES) + len(CITY_SITES)
+    return (f"replica: {n_reports} reports on {n_sites} sites, {len(traps) + len(cities.traps)} traps, "
             f"{n_files} files on {hosts} hosts ({size / 1e6:.1f} MB) in {out}")
 
 
@@ -559,12 +570,19 @@ def _write_expected(root: Path, doc: dict) -> None:
     (root / EXPECTED_NAME).write_text(text + "\n", encoding="utf-8")
 
 
-def _rules_toml(rules: dict[str, str]) -> str:
+def _spider_of(url: str) -> str:
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    return next(s.spider for s in CITY_SITES if s.host == host)
+
+
+def _rules_toml(rules: dict[str, str], city_aliases: dict[str, str]) -> str:
     lines = ["# Server rules of the bundled replica (govreports.replica.server); written by "
              "govreports/replica/build.py.", "", "[aliases]  # host → host whose tree serves it"]
     for s in SITES:
         for a in s.aliases:
             lines.append(f'"{a}" = "{s.host}"')
+    for alias, host in city_aliases.items():
+        lines.append(f'"{alias}" = "{host}"')
     lines += ["", "# retry_500: the first request of this report page fails", "[[rule]]",
               f'path = "{rules["retry"]}"', "fail = 1", "status = 500", "",
               "# slow: this list page answers late", "[[rule]]", f'path = "{rules["slow"]}"', "delay = 1.5", ""]
@@ -644,7 +662,22 @@ def add_report(root: Path, *, host: str, column: str, year: int, fmt: str = "htm
                spec.publish_date.isoformat())
         for rel, data in render_lists(site, c, [new, *printed]).items():
             (root / rel).write_bytes(data)
-    entry = b.entry()
+    entry = {"spider": "cq", **b.entry()}
     expected["reports"].append(entry)
     _write_expected(root, expected)
     return entry
+
+
+def _cities_readme(cities: Cities) -> str:
+    lines = ["", "## Sites of the other cities", "",
+             "Written by `govreports/replica/cities.py`: one or more sites per publishing platform, each laid out "
+             "as the real portal it names (URL scheme, list markup, pager). JCMS data-proxy answers are stored as "
+             "`dataproxy.jsp@<sorted query>`, which the replica server serves for that query.", ""]
+    for s in CITY_SITES:
+        n = sum(1 for p in cities.published if p.site.host == s.host)
+        lines += [f"### {s.host} — `scrapy crawl {s.spider}`, platform `{s.cms}`"
+                  + (f" (alias {', '.join(s.aliases)})" if s.aliases else ""), "",
+                  f"{s.name}; {n} reports; start `https://{s.host}{s.start}`. Copies {s.copies}", ""]
+    lines += ["### Traps of the other cities", ""]
+    lines += [f"- **{t['kind']}** `{t['url']}` — {t['note']}" for t in cities.traps]
+    return "\n".join(lines) + "\n"

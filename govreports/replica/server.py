@@ -59,6 +59,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".xls": "application/vnd.ms-excel",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".txt": "text/plain",  # robots.txt included
+    ".jsp": "text/xml;charset=UTF-8",  # the replica's .jsp files are JCMS data-proxy answers (XML)
 }
 
 _RULE_KEYS = {"path", "fail", "status", "delay", "content_type", "redirect"}
@@ -73,7 +74,7 @@ class ReplicaConfigError(ValueError):
 
 def content_type_for(path: Path) -> str:
     """The Content-Type for a file name: explicit table first, then `mimetypes`."""
-    ext = path.suffix.lower()
+    ext = Path(path.name.split("@", 1)[0]).suffix.lower()  # dataproxy.jsp@startrecord=… → .jsp
     if ext in CONTENT_TYPES:
         return CONTENT_TYPES[ext]
     guessed, _ = mimetypes.guess_type(path.name, strict=False)
