@@ -15,8 +15,10 @@ import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.rawstore import RawStore
+from crawler.registry import RegistryError, load_registry
 from crawler.state import CrawlState, ReportEntry
 from normalize.bundle import Part, normalize_bundle
 from normalize.dataset import DatasetWriter
@@ -25,10 +27,26 @@ from normalize.record import PARSER_VERSION, Record, Source
 log = logging.getLogger(__name__)
 
 
+def region_hint(portal: str | None, source_url: str | None) -> str | None:
+    """The admin_code of the site that published a report, from the portal's registry: the
+    site whose host serves `source_url`, else the registry's city. None without a registry."""
+    if not portal:
+        return None
+    try:
+        registry = load_registry(portal)
+    except RegistryError:
+        return None
+    host = (urlsplit(source_url).hostname or "") if source_url else ""
+    site = registry.site_for_host(host) if host else None
+    return (site.admin_code if site else None) or registry.admin_code
+
+
 def input_key(entry: ReportEntry, files: dict[str, dict[str, Any]]) -> str:
-    """Changes whenever anything the record is made from changes."""
+    """Changes whenever anything the record is made from changes (the registry's region of
+    the publishing site included: it places agencies whose name names no region)."""
     parts = [entry.source_url, entry.portal, entry.list_title, entry.publish_date,
-             [(u, (files.get(u) or {}).get("sha256")) for u in entry.files]]
+             [(u, (files.get(u) or {}).get("sha256")) for u in entry.files],
+             region_hint(entry.portal, entry.source_url)]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -53,6 +71,7 @@ def bundle_inputs(entry: ReportEntry, files: dict[str, dict[str, Any]], store: R
         source_url=entry.source_url, portal=entry.portal, crawled_at=page.get("fetched_at"),
         title_hint=entry.list_title or entry.title,
         publish_date_hint=date.fromisoformat(entry.publish_date) if entry.publish_date else None,
+        region_hint=region_hint(entry.portal, entry.source_url),
     )
     return parts, source
 

@@ -171,11 +171,10 @@ def _normalize_document(doc: Document, row: dict, source: Source) -> Record:
         section_other=parts.get("other_matters") or None,
         full_text=text,
     )
-    if placement := regions.resolve(meta.agency_name):
-        row.update(admin_code=placement.admin_code, province=placement.province,
-                   city=placement.city, county=placement.county)
-    elif meta.agency_name:
-        issues.append(Issue("meta.region_unresolved", "warning", f"no region found for {meta.agency_name}"))
+    region = regions.resolve(meta.agency_name, source.region_hint)
+    if region.placement:
+        row.update(admin_code=region.admin_code, province=region.province, city=region.city, county=region.county)
+    issues += region.issues
 
     mapped = tables.map_document(doc)
     modern = bool(mapped.found & {"t3", "t4"})

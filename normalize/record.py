@@ -38,7 +38,7 @@ class Issue:
     """A check failure or a warning, listed on the report row."""
 
     code: str  # e.g. "t3.balance", "extract.encrypted", "meta.year_missing"
-    severity: str  # "error" (a number or table is wrong or missing) or "warning"
+    severity: str  # "error" (a number or table is wrong or missing), "warning" (doubtful) or "info" (provenance note)
     message: str
 
 
@@ -53,6 +53,9 @@ class Source:
     crawled_at: datetime | None = None
     title_hint: str | None = None  # the title as a list page shows it
     publish_date_hint: date | None = None
+    #: the 6-digit GB/T 2260 admin_code of the portal that published the report (its registry
+    #: entry): settles ambiguous agency names and places agencies whose name names no region
+    region_hint: str | None = None
 
 
 @dataclass(slots=True)

@@ -53,6 +53,17 @@ def test_2021_report_from_text_is_ok_with_all_three_tables():
     assert r["issues"] == []
 
 
+def test_an_agency_name_without_region_takes_the_portals_region():
+    data, _ = full_report(["区住房城乡建设委2023年政府信息公开工作年度报告"], grids.T3_LAYOUT_2021, grids.T2_2021)
+    r = normalize_bytes(data, Source(path="x.txt", region_hint="500111")).report
+    assert (r["admin_code"], r["province"], r["city"], r["county"]) == ("500111", "重庆市", "重庆市", "大足区")
+    assert [(i["code"], i["severity"]) for i in r["issues"]] == [("meta.region_from_hint", "info")]
+    assert r["status"] == "ok"
+    r = normalize_bytes(data, Source(path="x.txt")).report  # no portal: unresolved, flagged
+    assert r["admin_code"] is None
+    assert [i["code"] for i in r["issues"]] == ["meta.region_unresolved"]
+
+
 def test_2019_format_is_detected_from_labels_not_the_year():
     # a 2021 report year printed with the 2019 tables: the labels win, the mismatch is flagged
     data, _ = full_report(["某某区人民政府办公室2021年政府信息公开工作年度报告"], grids.T3_LAYOUT_2019, grids.T2_2019)

@@ -106,6 +106,22 @@ def test_a_new_parser_version_normalizes_again_from_the_raw_store(crawled, opene
     assert report_rows(data) == report_rows(crawled)
 
 
+def test_reports_carry_the_registry_region_of_their_site(crawled):
+    assert crawler.publish.region_hint("cq", WITH_PDF) == "500000"  # fzggw: a municipal department
+    assert {r["admin_code"] for r in by_url(crawled).values() if r["status"] != "failed"} == {"500000"}
+
+
+def test_a_changed_registry_region_normalizes_again(crawled, opened, monkeypatch):
+    data, state, store = opened
+    monkeypatch.setattr(crawler.publish, "region_hint", lambda portal, url: "500111")
+    normalized = []
+    real = crawler.publish.normalize_report
+    monkeypatch.setattr(crawler.publish, "normalize_report", lambda parts, source: normalized.append(source) or real(parts, source))
+    publish_dataset(data, state, store)
+    assert len(normalized) == len(report_rows(crawled))
+    assert {s.region_hint for s in normalized} == {"500111"}
+
+
 def test_a_report_whose_attachment_left_the_raw_store_is_published_from_the_cache(crawled, opened):
     data, state, store = opened
     store.path(state.file(PDF)["sha256"]).unlink()
