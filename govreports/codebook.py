@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from normalize import checks
+from normalize import checks, regions
 from normalize import dataset as ds
 
 LABELS_PATH = Path(__file__).resolve().parent.parent / "normalize" / "spec" / "labels.toml"
@@ -261,7 +261,8 @@ def render(spec_path: Path = LABELS_PATH) -> str:
         "",
         "Every report gets these checks (`normalize/checks.py`); a failure is listed in `reports.issues` "
         "with the code below, and table-check errors are counted in `reports.checks_failed`. Warnings "
-        "(severity `warning`) flag doubtful but not wrong readings. A report whose checks fail stays in the dataset.",
+        "(severity `warning`) flag doubtful but not wrong readings; notes (severity `info`) say where a value came "
+        "from. A report whose checks fail stays in the dataset.",
         "",
     ]
     out += _table(["issue code", "check"], [[f"`{k}`", v] for k, v in checks.CHECKS.items()])
@@ -272,6 +273,14 @@ def render(spec_path: Path = LABELS_PATH) -> str:
         "(text against tables). Files the normalizer could not handle at all get a `failed` row with one of:",
         "",
         *_table(["issue code", "meaning"], [[f"`{k}`", v] for k, v in ds.INTERNAL_ISSUES.items()]),
+        "",
+        "Region fields (`admin_code`, `province`, `city`, `county`) come from the agency name and the "
+        "region of the portal that published the report (`normalize/regions.py`, table and provenance in "
+        "`normalize/spec/REGIONS.md`). They are left empty, never guessed, when the two do not settle one "
+        "region. The issues they raise:",
+        "",
+        *_table(["issue code", "severity", "meaning"],
+                [[f"`{k}`", f"`{sev}`", v] for k, (sev, v) in regions.REGION_ISSUES.items()]),
         "",
     ]
     out += _spec_section(spec)

@@ -51,6 +51,7 @@ except ImportError:  # pragma: no cover - not POSIX
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from normalize.metadata import AGENCY_KINDS
 from normalize.record import PARSER_VERSION, STATUSES, Issue, Record
 from normalize.values import FLAGS
 
@@ -126,6 +127,16 @@ _YEAR_DESC = (
     "stored in the directory name (year=2023), not inside the files. 0 = the year could not be determined."
 )
 
+_AGENCY_KIND_DESC = ("Kind of agency, read from how its name ends: "
+                     + "; ".join(f"{k}: {v}" for k, v in AGENCY_KINDS.items()) + "; null when the name does not say.")
+_ADMIN_CODE_DESC = (
+    "6-digit administrative division code (GB/T 2260; table and provenance in normalize/spec/REGIONS.md) of the "
+    "agency's area: the deepest region its name names, ambiguous names (朝阳区) settled by the other regions "
+    "named or by the publishing portal's region; the portal's region when the name names none (info issue "
+    "meta.region_from_hint). Empty, never guessed, when the name is ambiguous (meta.region_unresolved) or "
+    "contradicts the portal's region (meta.region_conflict)."
+)
+
 REPORTS_SCHEMA = _schema(
     "reports",
     [
@@ -133,10 +144,10 @@ REPORTS_SCHEMA = _schema(
         _field("year", pa.int16(), _YEAR_DESC, "报告年度"),
         _field("format_version", pa.string(), "Which national format the report follows: pre2019, 2019 (国办公开办函〔2019〕60号) or 2021 (国办公开办函〔2021〕30号); decided from the printed table labels.", "年度报告格式"),
         _field("agency_name", pa.string(), "The reporting agency as named in the report.", "行政机关名称"),
-        _field("agency_kind", pa.string(), "Kind of agency: government, general office, department, township …", "机关类型"),
-        _field("admin_code", pa.string(), "6-digit administrative division code (GB/T 2260) of the agency's area.", "行政区划代码"),
+        _field("agency_kind", pa.string(), _AGENCY_KIND_DESC, "机关类型"),
+        _field("admin_code", pa.string(), _ADMIN_CODE_DESC, "行政区划代码"),
         _field("province", pa.string(), "Province-level division.", "省（自治区、直辖市）"),
-        _field("city", pa.string(), "Prefecture-level division.", "市（地区、州、盟）"),
+        _field("city", pa.string(), "Prefecture-level division (the municipality itself for 北京, 天津, 上海, 重庆; empty for a county-level city directly under its province).", "市（地区、州、盟）"),
         _field("county", pa.string(), "County-level division.", "县（市、区、旗）"),
         _field("portal", pa.string(), "The spider (city crawl, e.g. cq) that collected the report; the site is the host of source_url. Null for local files.", "来源门户"),
         _field("title", pa.string(), "Title of the report as published.", "标题"),
@@ -148,7 +159,7 @@ REPORTS_SCHEMA = _schema(
         _field("crawled_at", _UTC_US, "When the file was fetched (UTC).", "抓取时间"),
         _field("parser_version", pa.string(), "Version of the normalizer that produced this row.", "解析程序版本"),
         _field("status", pa.string(), "ok, partial, needs_ocr, failed or not_a_report (see the codebook).", "处理状态", nullable=False),
-        _field("issues", pa.list_(_ISSUE), "Check failures and warnings: code, severity (error or warning), message. A report whose checks fail stays in the dataset.", "问题"),
+        _field("issues", pa.list_(_ISSUE), "Check failures, warnings and notes: code, severity (error; warning: a doubtful reading; info: where a value came from), message. A report whose checks fail stays in the dataset.", "问题"),
         _field("checks_failed", pa.int16(), "Number of failed table checks: issues of severity error whose code starts with t2., t3. or t4.", "未通过校验数"),
         _field("other_sources", pa.list_(pa.string()), "Other places the same report was found (URLs; local paths for files without one): a report found twice is kept once.", "其他来源"),
         _field("source_path", pa.string(), "Local file the row was built from.", "本地文件"),

@@ -28,12 +28,24 @@ _BODY_YEAR = [
     re.compile(r"本报告.{0,30}?(\d{4})\s*年度?"),
 ]
 
+#: `reports.agency_kind` values (dataset.py documents them in the field description)
 AGENCY_KINDS = {
-    "general_office": ("人民政府办公厅", "人民政府办公室", "政府办公室", "政府办公厅", "管委会办公室", "党政办公室"),
-    "township": ("街道办事处", "镇人民政府", "乡人民政府", "街道", "镇政府", "乡政府"),
-    "government": ("人民政府", "区政府", "县政府", "市政府"),
-    "development_zone": ("管理委员会", "管委会", "新区", "开发区", "高新区", "示范区", "实验区"),
+    "government": "a people's government, 人民政府, of a province, city or county",
+    "general_office": "the general office, 办公厅 or 办公室, of a government or of a zone's administrative committee",
+    "department": "a department or other body of a government, 局, 委员会, 办公室, 中心 …",
+    "township": "a township-level government, 乡, 镇 or 苏木人民政府, 街道办事处",
+    "development_zone": "the administrative committee, 管委会, of a development zone, new area, high-tech zone or park",
 }
+_ZONE = r"(?:新区|开发区|高新区|园区|示范区|实验区|试验区|保税区|自贸区|自由贸易区|合作区|度假区|经济区|工业区|产业园|港区|景区)"
+#: (kind, name pattern), first match wins: a 镇人民政府 is a township, not a government; a
+#: 国有资产监督管理委员会 is a department, a 开发区管理委员会 a development zone
+_KIND_PATTERNS = [
+    ("general_office", re.compile(r"(?:人民政府|政府|管理委员会|管委会)办公[厅室]$|党政办公室$")),
+    ("township", re.compile(r"(?:[乡镇]|苏木)(?:人民)?政府$|(?:街道|地区)办事处$|街道$")),
+    ("government", re.compile(r"人民政府$|[省市区县旗]政府$")),
+    ("development_zone", re.compile(rf"{_ZONE}(?:管理委员会|管委会|管理局)?$|{_ZONE}.{{0,12}}(?:管理委员会|管委会)$")),
+    ("department", re.compile(r"(?:局|委员会|委|厅|办公室|办|中心|院|所|队|站|署|会|处)$")),
+]
 
 
 def _ascii_digits(text: str) -> str:
@@ -81,13 +93,12 @@ def title_year(title: str) -> int | None:
 
 
 def agency_kind(name: str | None) -> str | None:
+    """One of AGENCY_KINDS, read from how the name ends; None when it says nothing."""
     if not name:
         return None
-    for kind, endings in AGENCY_KINDS.items():
-        if any(name.endswith(e) for e in endings):
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(name):
             return kind
-    if re.search(r"(局|委员会|委|厅|办公室|办|中心|院|所|队|站|署|会)$", name):
-        return "department"
     return None
 
 

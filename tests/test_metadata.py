@@ -54,7 +54,13 @@ def test_publish_date_is_the_signature_line():
     [("重庆市人民政府", "government"), ("重庆市人民政府办公厅", "general_office"),
      ("铜梁区蒲吕街道办事处", "township"), ("某某镇人民政府", "township"),
      ("重庆市发展和改革委员会", "department"), ("渝中区大数据应用发展管理局", "department"),
-     ("两江新区管理委员会", "development_zone"), (None, None)],
+     ("两江新区管理委员会", "development_zone"), (None, None),
+     # a 镇/乡人民政府 is a township, never a government
+     ("某某乡人民政府", "township"), ("重庆市大足区龙水镇人民政府", "township"), ("朝天门街道办事处", "township"),
+     ("重庆两江新区管理委员会", "development_zone"), ("宿迁经济技术开发区管委会", "development_zone"),
+     ("重庆高新技术产业开发区管理委员会", "development_zone"), ("上海市浦东新区人民政府", "government"),
+     ("重庆市国有资产监督管理委员会", "department"), ("两江新区建设管理局", "department"),
+     ("重庆市大足区人民政府办公室", "general_office"), ("某某", None)],
 )
 def test_agency_kind(name, kind):
     assert agency_kind(name) == kind
