@@ -58,10 +58,9 @@ class Hanweb(Platform):
     detail_path = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$")
 
     def list_items(self, response: Response) -> Iterator[ListItem]:
+        # records first: a data-proxy answer served as text/html parses its CDATA as markup, where
+        # a date inside the link (``<a><span>title</span><i>date</i></a>``) is not beside it
         seen: set[str] = set()
-        for item in super().list_items(response):  # a column rendered as plain markup
-            seen.add(item.url)
-            yield item
         for record in records(response.text):
             for a in record.xpath("//a[@href]"):
                 url = response.urljoin(a.attrib["href"].strip()).split("#", 1)[0]
@@ -70,6 +69,10 @@ class Hanweb(Platform):
                     continue
                 seen.add(url)
                 yield ListItem(url=url, title=title, date=iso_date(" ".join(record.xpath("//text()").getall())))
+        for item in super().list_items(response):  # a column rendered as plain markup
+            if item.url not in seen:
+                seen.add(item.url)
+                yield item
 
     def sub_columns(self, response: Response, root: str) -> Iterable[str]:
         return []  # a JCMS column's children are other /col/col<id>/ columns: the registry names them

@@ -80,15 +80,20 @@ class Platform:
         """Links to report pages (or to report files, when a list links the file itself),
         with the title the list prints (the ``title`` attribute holds it untruncated) and
         the date printed next to it."""
-        seen: set[str] = set()
+        items: dict[str, ListItem] = {}
         for a in response.xpath("//a[@href]"):
             url = response.urljoin(a.attrib["href"].strip()).split("#", 1)[0]
             title = (a.attrib.get("title") or "").strip() or text_of(a) or None
-            if url in seen or not self.is_listed_report(url, title):
+            if not self.is_listed_report(url, title):
                 continue
-            seen.add(url)
             around = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
-            yield ListItem(url=url, title=title, date=iso_date(around))
+            date = iso_date(around)
+            known = items.get(url)
+            if known is None:
+                items[url] = ListItem(url=url, title=title, date=date)
+            elif known.date is None and date:  # listed twice, the first time without its date (Shanghai)
+                items[url] = ListItem(url=url, title=known.title or title, date=date)
+        yield from items.values()
 
     def is_listed_report(self, url: str, title: str | None) -> bool:
         path = urlsplit(url).path
@@ -111,6 +116,8 @@ class Platform:
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href.strip()).split("#", 1)[0]
             path = urlsplit(url).path
+            if url == response.url:
+                continue  # the pager links the page it is on (gkml's column-index-1.shtml)
             if path.startswith(here) and "/" not in path[len(here):] and self.list_page_path.search(path):
                 pages.append(url)
         return list(dict.fromkeys(pages))[:MAX_PAGES]
