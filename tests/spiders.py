@@ -13,12 +13,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def file_response(name: str | Path, url: str, *, meta: dict[str, Any] | None = None, body: bytes | None = None,
-                  status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A response for `url` whose body is the saved page `name` (under tests/fixtures/)."""
+                  status: int = 200, headers: dict[str, str] | None = None,
+                  response_cls: type[Response] = HtmlResponse) -> Response:
+    """A response for `url` whose body is the saved page `name` (under tests/fixtures/); an
+    `XmlResponse` for a saved answer a server sends as XML (``response_cls=XmlResponse``)."""
     if body is None:
         body = (FIXTURES / name).read_bytes()
     request = Request(url, meta=dict(meta or {}))
-    return HtmlResponse(url=url, request=request, body=body, status=status, headers=headers or {})
+    return response_cls(url=url, request=request, body=body, status=status, headers=headers or {})
 
 
 def make_spider(spider_cls, data_dir: Path, **arguments: Any):
