@@ -202,13 +202,18 @@ def codebook(out: Path, check: bool) -> None:
               help="Replica folder to serve (default: the bundled replica of Chongqing portals).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def demo(out: Path, replica_dir: Path | None, quiet: bool) -> None:
-    """Crawl the bundled replica of real Chongqing portals with `scrapy crawl cq`
-    (served on 127.0.0.1: no internet needed), build the dataset and print a summary.
+    """Crawl the bundled replica of real portals — Chongqing, Beijing, Tianjin, Nanjing,
+    Shanghai, Guangzhou, Hangzhou, Chengdu, Suqian — with each city's spider (`scrapy crawl
+    cq`, `scrapy crawl bj` …; served on 127.0.0.1: no internet needed), build the dataset
+    and print a summary.
 
     Run it again: the second crawl fetches only the list pages (nothing changed).
-    The crawl's log is OUT/crawl.log.
+    The crawls' logs are OUT/crawl-<city>.log.
     """
-    from govreports.crawl import BUNDLED_REPLICA, replica_hosts, run_crawl
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from govreports.crawl import BUNDLED_REPLICA, replica_sites, run_crawl
     from govreports.replica.server import ReplicaServer
     from govreports.summary import summarize
 
@@ -216,22 +221,44 @@ def demo(out: Path, replica_dir: Path | None, quiet: bool) -> None:
     if not replica_dir.is_dir():
         raise click.ClickException(f"no replica at {replica_dir} (pass --replica DIR)")
     out.mkdir(parents=True, exist_ok=True)
-    log_file = out / "crawl.log"
-    hosts = replica_hosts(replica_dir)
+    by_spider = replica_sites(replica_dir)
+    n_sites = sum(len(hosts) for hosts in by_spider.values())
     with ReplicaServer(replica_dir) as server:
-        click.echo(f"serving the replica of {len(hosts)} portals at {server.url}; crawling with `scrapy crawl cq`", err=True)
+        click.echo(f"serving the replica of {n_sites} portals at {server.url}; crawling with "
+                   + ", ".join(f"`scrapy crawl {s}`" for s in by_spider), err=True)
         from tqdm import tqdm
 
         with tqdm(desc="requests answered", unit="req", disable=quiet, file=sys.stderr) as bar:
-            def tick() -> None:
-                bar.update(len(server.requests) - bar.n)
+            ticking = threading.Lock()
 
-            status = run_crawl("cq", arguments={"sites": ",".join(hosts)},
-                               settings={"DATA_DIR": str(out), "REPLICA_URL": server.url, "LOG_FILE": str(log_file)},
-                               on_tick=tick)
+            def tick() -> None:
+                with ticking:
+                    bar.update(len(server.requests) - bar.n)
+
+            def crawl(spider: str) -> tuple[str, int]:
+                settings = {"DATA_DIR": str(out), "REPLICA_URL": server.url, "LOG_FILE": str(out / f"crawl-{spider}.log")}
+                return spider, run_crawl(spider, arguments={"sites": ",".join(by_spider[spider])}, settings=settings,
+                                         on_tick=tick)
+
+            # the cities' crawls share the crawl state (SQLite, WAL); each publishes the whole of it
+            # when it ends, and two ending together may publish in either order, so the dataset
+            # is published once more from the state when all have ended (from cached records)
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                statuses = dict(pool.map(crawl, by_spider))
             tick()
-    if status != 0:
-        raise click.ClickException(f"the crawl failed (exit status {status}); see {log_file}")
+    failed = [s for s, status in statuses.items() if status != 0]
+    if failed:
+        raise click.ClickException("the crawl failed for " + ", ".join(failed) + "; see "
+                                   + ", ".join(str(out / f"crawl-{s}.log") for s in failed))
+    from crawler.publish import publish_dataset
+    from crawler.rawstore import RawStore
+    from crawler.state import CrawlState
+
+    state = CrawlState(out / "crawl.sqlite")
+    try:
+        publish_dataset(out, state, RawStore(out / "raw"))
+    finally:
+        state.close()
     dataset = out / "dataset"
     click.echo(summarize(dataset))
     click.echo(

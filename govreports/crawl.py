@@ -73,12 +73,13 @@ def _kill_leftovers(pgid: int) -> None:
         pass
 
 
-def replica_hosts(root: Path) -> list[str]:
-    """The sites a replica copies (its `expected.json` lists them), else its host folders."""
+def replica_sites(root: Path) -> dict[str, list[str]]:
+    """The sites a replica copies, by the spider that crawls them (its `expected.json` lists
+    them); a replica without one is taken for Chongqing's: its host folders."""
     expected = root / "expected.json"
+    by_spider: dict[str, list[str]] = {}
     if expected.exists():
-        sites = json.loads(expected.read_text("utf-8")).get("sites") or []
-        hosts = [s["host"] for s in sites if s.get("host")]
-        if hosts:
-            return hosts
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.endswith(".gov.cn"))
+        for site in json.loads(expected.read_text("utf-8")).get("sites") or []:
+            if site.get("host"):
+                by_spider.setdefault(site.get("spider", "cq"), []).append(site["host"])
+    return by_spider or {"cq": sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.endswith(".gov.cn"))}

@@ -308,8 +308,12 @@ def test_demo_crawls_the_bundled_replica_and_prints_a_summary(cli, tmp_path):
     expected = json.loads((ROOT / "replica" / "expected.json").read_text("utf-8"))
     assert len(reports_of(data / "dataset")) == len(expected["reports"])
     assert f"{len(expected['reports'])} reports" in result.stdout and "status: ok" in result.stdout
-    assert "www.dazu.gov.cn" in result.stdout  # the per-site table
-    assert (data / "crawl.log").exists() and (data / "crawl.sqlite").exists() and (data / "raw").is_dir()
+    assert "www.dazu.gov.cn" in result.stdout and "www.hzxh.gov.cn" in result.stdout  # the per-site table
+    spiders = {s["spider"] for s in expected["sites"]}
+    assert spiders >= {"cq", "bj", "sh", "tj", "gz", "hz", "nj", "cd"}
+    assert {r["portal"] for r in reports_of(data / "dataset")} == spiders
+    assert all((data / f"crawl-{s}.log").exists() for s in spiders)
+    assert (data / "crawl.sqlite").exists() and (data / "raw").is_dir()
 
 
 def test_demo_without_a_replica(cli, tmp_path):
