@@ -127,9 +127,19 @@ def _short_forms(region: Region) -> tuple[list[str], list[str]]:
 
 
 @cache
+def aliases() -> dict[str, Region]:
+    """Curated names of areas that are one region under another name (spec/region_aliases.csv:
+    平潭综合实验区 → 平潭县); only where the area is exactly that region."""
+    text = resources.files("normalize.spec").joinpath("region_aliases.csv").read_text("utf-8")
+    return {row["name"]: regions()[row["code"]] for row in csv.DictReader(text.splitlines())}
+
+
+@cache
 def _forms() -> tuple[dict[str, tuple[Region, ...]], dict[str, tuple[Region, ...]], int]:
     strong: dict[str, list[Region]] = {}
     weak: dict[str, list[Region]] = {}
+    for name, region in aliases().items():
+        strong.setdefault(name, []).append(region)
     for region in regions().values():
         more_strong, more_weak = _short_forms(region)
         for name in dict.fromkeys((region.name, *region.former_names, *more_strong)):

@@ -237,3 +237,13 @@ def test_a_paused_crawl_resumes_from_its_jobdir(pristine, tmp_path):
     assert {r["source_url"] for r in table(tmp_path, "reports")} == want
     pages = report_pages(server.requests, status=200)
     assert len(pages) == len(set(pages))  # nothing fetched twice across the pause
+
+
+def test_every_report_is_placed_on_the_map(first):
+    data, _, exp = first
+    kinds = {r["source_url"]: r["agency_kind"] for r in exp["reports"]}
+    for row in table(data, "reports"):
+        assert row["admin_code"] and row["province"] == "重庆市" and row["city"] == "重庆市", row["agency_name"]
+        assert row["agency_kind"] == kinds[row["source_url"]], row["agency_name"]
+        if "区" in row["agency_name"][3:7]:  # a district's agency: its county too
+            assert row["county"] and row["county"] in row["agency_name"], row["agency_name"]

@@ -182,3 +182,18 @@ def test_region_hint_from_the_registry():
     assert region_hint("cq", "https://unknown.example.gov.cn/x.html") == "500000"  # the city's
     assert region_hint("no-such-city", "https://www.dazu.gov.cn/x.html") is None
     assert region_hint(None, None) is None
+
+
+def test_a_zone_whose_area_is_one_county_resolves_through_the_curated_aliases():
+    r = resolve("平潭综合实验区管理委员会")
+    assert (r.admin_code, r.city, r.county) == ("350128", "福州市", "平潭县") and r.issues == ()
+
+
+def test_every_agency_the_fixture_reports_are_drawn_from_is_placed_in_its_region():
+    from govreports.corpus.agencies import AGENCIES
+
+    for agency in AGENCIES:
+        r = resolve(agency.name)
+        assert r.admin_code, agency.name
+        deepest = r.county or r.city or r.province
+        assert deepest[:2] in agency.region, (agency.name, deepest)
