@@ -327,3 +327,27 @@ def test_the_replica_sites_of_the_other_cities_are_in_their_registries(spider, h
     assert site is not None and site.host == host
     assert set(site.aliases) == aliases
     assert (site.cms, site.columns, site.admin_code, site.name) == (cms, columns, code, name)
+
+
+def test_the_readmes_examples_of_adding_a_site_are_the_registries_own_entries():
+    """README shows adding a TRS and a Hanweb site as a registry entry: those entries must be
+    real ones, crawled by a city spider without any code of their own."""
+    import re
+    from pathlib import Path
+
+    from crawler.spiders.base.platforms import PLATFORMS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```toml\n(\[\[sites\]\]\n.*?)```", readme, re.S)
+    platforms = set()
+    for block in blocks:
+        example = parse_registry(block).sites[0]
+        city = next(c for c in ("tj", "hz", "bj", "nj", "gz", "sh", "cd", "sq", "cq")
+                    if load_registry(c).site_for_host(example.host))
+        registry = load_registry(city)
+        entry = registry.site_for_host(example.host)
+        assert (entry.aliases, entry.name, entry.admin_code, entry.columns) == (
+            example.aliases, example.name, example.admin_code, example.columns)
+        assert entry.cms in PLATFORMS
+        platforms.add(entry.cms)
+    assert platforms == {"trs", "hanweb"}
