@@ -14,8 +14,10 @@ What a JCMS column looks like:
   ``appid``, ``webid``, ``path``, ``columnid``, ``sourceContentType``, ``unitid``,
   ``webname``, ``permissiontype``, printed in the page's ``jpage({...})`` call), which
   answers ``<datastore><totalrecord>…<recordset>`` with records of the same form.
-  The site's script POSTs them; the proxy reads them from the query string as well,
-  which keeps every list page a plain GET the dupefilter and the cache understand;
+  The site's script POSTs the column's parameters as a form; we send them in the query
+  string instead, as the ``<nextgroup>`` link itself does (a JSP reads request parameters
+  from either — inferred, not tried on a live site), which keeps every list page a plain GET
+  the dupefilter and the cache understand;
 - attachments are ``/module/download/downfile.jsp?…&filename=<name>.pdf`` links or
   files under ``/picture/…``.
 """
