@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from scrapy.http import Response
 
-from crawler.spiders.base.platform import ListItem, Platform, iso_date, text_of
+from crawler.spiders.base.platform import ListItem, Platform, iso_date, merged, text_of
 
 _OPEN = re.compile(r"""window\.open\(\s*['"]([^'"]+)['"]""")
 
@@ -30,20 +31,16 @@ class Gkml(Platform):
     list_page_path = re.compile(r"/column-index-\d+\.shtml$")
 
     def list_items(self, response: Response) -> Iterator[ListItem]:
-        seen: set[str] = set()
-        for item in super().list_items(response):
-            seen.add(item.url)
-            yield item
+        return merged(chain(super().list_items(response), self._opened(response)))
+
+    def _opened(self, response: Response) -> Iterator[ListItem]:
+        """Items a script opens: ``onclick="window.open('…')"``."""
         for node in response.xpath("//*[@onclick]"):
-            m = _OPEN.search(node.attrib["onclick"])
-            if not m:
-                continue
-            url = response.urljoin(m.group(1).strip()).split("#", 1)[0]
-            title = self._title(node)
-            if url in seen or not self.is_listed_report(url, title):
-                continue
-            seen.add(url)
-            yield ListItem(url=url, title=title, date=iso_date(text_of(node)))
+            if m := _OPEN.search(node.attrib["onclick"]):
+                url = response.urljoin(m.group(1).strip()).split("#", 1)[0]
+                title = self._title(node)
+                if self.is_listed_report(url, title):
+                    yield ListItem(url=url, title=title, date=iso_date(text_of(node)))
 
     @staticmethod
     def _title(node) -> str | None:

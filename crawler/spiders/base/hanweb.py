@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from parsel import Selector
 from scrapy.http import Response
 
-from crawler.spiders.base.platform import ATTACHMENT_EXTENSIONS, MAX_PAGES, ListItem, Platform, iso_date, text_of
+from crawler.spiders.base.platform import ATTACHMENT_EXTENSIONS, MAX_PAGES, ListItem, Platform, merged
 
 PROXY = "/module/web/jpage/dataproxy.jsp"
 #: parameters of the column the proxy needs, in the order the sites' scripts send them
@@ -62,19 +63,10 @@ class Hanweb(Platform):
     def list_items(self, response: Response) -> Iterator[ListItem]:
         # records first: a data-proxy answer served as text/html parses its CDATA as markup, where
         # a date inside the link (``<a><span>title</span><i>date</i></a>``) is not beside it
-        seen: set[str] = set()
-        for record in records(response.text):
-            for a in record.xpath("//a[@href]"):
-                url = response.urljoin(a.attrib["href"].strip()).split("#", 1)[0]
-                title = (a.attrib.get("title") or "").strip() or text_of(a) or None
-                if url in seen or not self.is_listed_report(url, title):
-                    continue
-                seen.add(url)
-                yield ListItem(url=url, title=title, date=iso_date(" ".join(record.xpath("//text()").getall())))
-        for item in super().list_items(response):  # a column rendered as plain markup
-            if item.url not in seen:
-                seen.add(item.url)
-                yield item
+        in_records = (item for record in records(response.text)
+                      for item in self.links(record.xpath("//a[@href]"), response,
+                                             date_text=" ".join(record.xpath("//text()").getall())))
+        return merged(chain(in_records, super().list_items(response)))  # and a column rendered as plain markup
 
     def sub_columns(self, response: Response, root: str) -> Iterable[str]:
         return []  # a JCMS column's children are other /col/col<id>/ columns: the registry names them

@@ -1,16 +1,15 @@
 """`Platform`: what one publishing platform (CMS) decides about a portal's pages.
 
-A city's sites do not all run the same CMS (Nanjing's city portal is TRS, its districts
-publish on Jiangsu's intensive platform; Hangzhou's run Hanweb's JCMS), so a city spider
-does not inherit its CMS: `PortalSpider` asks the platform of each site (the registry's
+A city's sites do not all run the same CMS (Chengdu's portal and districts run the gkml
+platform, its departments Sichuan's), so a city spider does not inherit its CMS: `PortalSpider` asks the platform of each site (the registry's
 ``cms`` key) five questions — which report pages a list links, which sub-columns it has,
 where its further pages are, which files an article attaches, and what its title is.
 
 This base class answers them the way most platforms need: report pages are the links
 whose path matches `detail_path`, sub-columns are the directories below the column,
 further pages are the pager's links, attachments are office files beside the page or
-named as the report. A platform module overrides what differs, and registers itself in
-`crawler/spiders/base/__init__.py`.
+named as the report. A platform module overrides what differs, and is listed in
+`crawler/spiders/base/platforms.py`.
 """
 
 from __future__ import annotations
@@ -40,6 +39,19 @@ class ListItem:
     url: str
     title: str | None
     date: str | None = None  # ISO date shown next to the title
+
+
+def merged(items: Iterable[ListItem]) -> Iterator[ListItem]:
+    """Each URL once, in first-seen order; an item listed twice, the first time without its
+    date (Shanghai prints every item twice), keeps the date the other copy shows."""
+    kept: dict[str, ListItem] = {}
+    for item in items:
+        known = kept.get(item.url)
+        if known is None:
+            kept[item.url] = item
+        elif known.date is None and item.date:
+            kept[item.url] = ListItem(url=item.url, title=known.title or item.title, date=item.date)
+    yield from kept.values()
 
 
 def text_of(node) -> str:
@@ -80,20 +92,16 @@ class Platform:
         """Links to report pages (or to report files, when a list links the file itself),
         with the title the list prints (the ``title`` attribute holds it untruncated) and
         the date printed next to it."""
-        items: dict[str, ListItem] = {}
-        for a in response.xpath("//a[@href]"):
+        return merged(self.links(response.xpath("//a[@href]"), response))
+
+    def links(self, anchors, response: Response, date_text: str | None = None) -> Iterator[ListItem]:
+        """The report links among `anchors`, dated by the text beside each (or by `date_text`)."""
+        for a in anchors:
             url = response.urljoin(a.attrib["href"].strip()).split("#", 1)[0]
             title = (a.attrib.get("title") or "").strip() or text_of(a) or None
-            if not self.is_listed_report(url, title):
-                continue
-            around = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
-            date = iso_date(around)
-            known = items.get(url)
-            if known is None:
-                items[url] = ListItem(url=url, title=title, date=date)
-            elif known.date is None and date:  # listed twice, the first time without its date (Shanghai)
-                items[url] = ListItem(url=url, title=known.title or title, date=date)
-        yield from items.values()
+            if self.is_listed_report(url, title):
+                beside = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
+                yield ListItem(url=url, title=title, date=iso_date(date_text if date_text is not None else beside))
 
     def is_listed_report(self, url: str, title: str | None) -> bool:
         path = urlsplit(url).path
