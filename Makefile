@@ -25,9 +25,9 @@ install: $(STAMP)  ## create .venv and install the project with its test tools
 # need. Nothing is run when every tool is there; when one is missing they are installed
 # with apt (sudo when not root); when that is impossible, make says what to install and
 # goes on (the tests needing the tool then skip locally and fail in CI).
-SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium
+SYSTEM_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium redis-server
 
-system-deps:  ## install LibreOffice, Tesseract (chi_sim), CJK fonts and Chromium with apt, if any is missing
+system-deps:  ## install LibreOffice, Tesseract (chi_sim), CJK fonts, Chromium and Redis with apt, if any is missing
 	@missing=""; \
 	lo=$$(command -v soffice || command -v libreoffice || true); \
 	program=$$(if [ -n "$$lo" ]; then dirname "$$(readlink -f "$$lo")"; fi); \
@@ -36,6 +36,7 @@ system-deps:  ## install LibreOffice, Tesseract (chi_sim), CJK fonts and Chromiu
 	if ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then missing="$$missing tesseract-ocr tesseract-ocr-chi-sim"; fi; \
 	if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing="$$missing fonts-noto-cjk"; fi; \
 	if ! command -v chromium >/dev/null; then missing="$$missing chromium"; fi; \
+	if ! command -v redis-server >/dev/null; then missing="$$missing redis-server"; fi; \
 	[ -z "$$missing" ] && exit 0; \
 	echo "system-deps: missing:$$missing"; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else sudo=none; fi; \
@@ -48,7 +49,7 @@ system-deps:  ## install LibreOffice, Tesseract (chi_sim), CJK fonts and Chromiu
 	  echo "system-deps: install the Debian packages$$missing; until then the files needing them fail with a reason naming the package."; \
 	fi
 
-demo: system-deps $(STAMP)  ## crawl the bundled replica of real portals (scrapy crawl cq) into a dataset and print a summary
+demo: system-deps $(STAMP)  ## crawl the bundled replica of real portals (every city spider) into a dataset and print a summary
 	$(BIN)/govreports demo --out $(DATA)
 
 test: system-deps $(STAMP)  ## run the test suite
