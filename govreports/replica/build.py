@@ -32,7 +32,7 @@ from govreports.corpus.render_html import render_guide, render_html, render_list
 from govreports.corpus.render_pdf import render_pdf
 from govreports.corpus.spec import ReportSpec, expected_facts, make_spec
 from govreports.replica.cities import SITES as CITY_SITES
-from govreports.replica.cities import Cities, build_cities
+from govreports.replica.cities import Cities, build_cities, report_entry
 
 GENERATOR = "govreports.replica.build"
 RULES_NAME = "_replica.toml"
@@ -290,14 +290,8 @@ class Built:
         return self.source_url.rsplit("/", 1)[0] + "/" + attachment_name(self.spec, self.fmt)
 
     def entry(self) -> dict:
-        s = self.spec
-        return {
-            "source_url": self.source_url, "document_url": self.document_url, "host": self.host,
-            "column": self.column, "agency_name": s.agency.name, "agency_kind": s.agency.kind, "year": s.year,
-            "format": self.fmt, "format_version": s.format_version, "title": s.title,
-            "publish_date": s.publish_date.isoformat(), "encoding": self.encoding, "seed": s.seed,
-            "facts": [[f.table, f.row_key, f.col_key, f.value, f.value_flag, f.unit] for f in expected_facts(s)],
-        }
+        return report_entry(self.spec, document_url=self.document_url, host=self.host, column=self.column,
+                            fmt=self.fmt, encoding=self.encoding)
 
 
 def _path_of(url: str) -> str:

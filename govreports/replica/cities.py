@@ -214,15 +214,22 @@ class Published:
     files: dict[str, bytes] = field(default_factory=dict)
 
     def entry(self) -> dict:
-        s = self.spec
-        return {
-            "spider": self.site.spider, "source_url": s.url, "document_url": self.document_url,
-            "host": self.site.host, "column": self.report.column, "agency_name": s.agency.name,
-            "agency_kind": s.agency.kind, "year": s.year, "format": self.report.fmt,
-            "format_version": s.format_version, "title": s.title, "publish_date": s.publish_date.isoformat(),
-            "encoding": "utf-8" if self.report.fmt == "html" else None, "seed": s.seed,
-            "facts": [[f.table, f.row_key, f.col_key, f.value, f.value_flag, f.unit] for f in expected_facts(s)],
-        }
+        return {"spider": self.site.spider, **report_entry(
+            self.spec, document_url=self.document_url, host=self.site.host, column=self.report.column,
+            fmt=self.report.fmt, encoding="utf-8" if self.report.fmt == "html" else None)}
+
+
+def report_entry(spec: ReportSpec, *, document_url: str, host: str, column: str, fmt: str,
+                 encoding: str | None) -> dict:
+    """A report as expected.json lists it: where it is published, and the facts a correct
+    normalization gives."""
+    return {
+        "source_url": spec.url, "document_url": document_url, "host": host, "column": column,
+        "agency_name": spec.agency.name, "agency_kind": spec.agency.kind, "year": spec.year, "format": fmt,
+        "format_version": spec.format_version, "title": spec.title, "publish_date": spec.publish_date.isoformat(),
+        "encoding": encoding, "seed": spec.seed,
+        "facts": [[f.table, f.row_key, f.col_key, f.value, f.value_flag, f.unit] for f in expected_facts(spec)],
+    }
 
 
 def _tree(url: str) -> str:
