@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
-from datetime import datetime, timezone
 
 from normalize import checks, metadata, regions, sections, tables
 from normalize.extract import extract

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 from pathlib import Path
 
 import pyarrow.parquet as pq

@@ -19,8 +19,8 @@ from typing import Iterator
 from . import prose
 from .agencies import AGENCIES, Agency, docid_for, page_url
 from .prose import Quote, Section
-from .tables import (APPLICANT_COLUMNS, NOT_PROCESSED, OTHER_SPLIT, T3_COLUMNS, T4_COLUMNS, T4_ROWS,
-                     UNAVAILABLE, WITHHELD, t2_cells, t3_outcome_rows, t3_rows)
+from .tables import (APPLICANT_COLUMNS, OTHER_SPLIT, T3_COLUMNS, T4_COLUMNS, T4_ROWS,
+                     t2_cells, t3_outcome_rows, t3_rows)
 
 FORMATS = ("2021", "2019", "pre2019")
 IDENTITIES = ("t3.balance", "t3.outcomes", "t3.applicants", "t4.rows")

@@ -30,7 +30,7 @@ from govreports.corpus.render_docx import render_docx
 from govreports.corpus.render_text import render_text
 from govreports.corpus.render_html import render_guide, render_html, render_list_page, render_page
 from govreports.corpus.render_pdf import render_pdf
-from govreports.corpus.spec import ReportSpec, expected_facts, make_spec
+from govreports.corpus.spec import ReportSpec, make_spec
 from govreports.replica.cities import SITES as CITY_SITES
 from govreports.replica.cities import Cities, build_cities, report_entry
 
