@@ -93,6 +93,7 @@ def main(verbose: int) -> None:
     govreports demo [--out DATA]          crawl the bundled portal replica → dataset → summary
     govreports summary DATASET            what a dataset holds
     govreports build [CITY...]            crawl + publish, safe under cron
+    govreports renormalize -d DATA        re-normalize the raw store → dataset (pool or Dask)
     govreports export --out DIR           a research release
     govreports report --out FILE          an HTML page on coverage and quality
     govreports replica serve ROOT         serve a portal replica on 127.0.0.1
@@ -372,6 +373,59 @@ def build(cities: tuple[str, ...], data_dir: Path, years: str | None, replica_ur
         pairs[name] = value
     site_list = [s.strip() for s in (sites or "").split(",") if s.strip()]
     sys.exit(run_build(list(cities), data_dir=data_dir, years=years, replica_url=replica_url, sites=site_list, settings=pairs))
+
+
+#: exit statuses of `renormalize` (as `build`'s: 3 degraded, 4 failed)
+EXIT_RENORMALIZE_DEGRADED = 3
+EXIT_RENORMALIZE_FAILED = 4
+
+
+@main.command(context_settings=_HELP)
+@click.option("-d", "--data", "data_dir", default=Path("data"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Data folder (DATA_DIR): crawl.sqlite, raw/, dataset/.")
+@click.option("-j", "--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: one per CPU; 1 = in process). Ignored with --scheduler.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the tasks on this Dask cluster (e.g. tcp://10.0.0.5:8786); its workers must see DATA at the same path.")
+@click.option("--force", is_flag=True, help="Normalize every report again, ignoring the cached records.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def renormalize(data_dir: Path, workers: int | None, scheduler: str | None, force: bool, quiet: bool) -> None:
+    """Re-normalize every report of the crawl state from the raw store (no network) and
+    publish DATA/dataset atomically.
+
+    One task per report page, reading its files from DATA/raw: on a local process pool,
+    or on a Dask cluster with --scheduler (every worker must see the DATA folder at the
+    same absolute path, e.g. a shared filesystem, and have govreports installed). The
+    output is the same bytes whichever engine ran it. Reports whose inputs and parser are
+    unchanged come from the crawl state's cache unless --force; new records are cached, so
+    the next crawl's publish reuses them.
+
+    \b
+    Exit status:
+      0  published
+      3  published, but some report crashed the normalizer: a failed row with
+         an internal.* issue (listed on stderr, not cached)
+      4  nothing published (no crawl state, no report, an unreachable
+         scheduler, an error): the dataset is unchanged
+    """
+    from govreports.renormalize import RenormalizeError
+    from govreports.renormalize import renormalize as run
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        summary = run(data_dir, workers=workers, scheduler=scheduler, force=force, progress=False if quiet else None)
+    except (RenormalizeError, FileExistsError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_RENORMALIZE_FAILED)
+    except Exception as e:
+        log.debug("internal error", exc_info=True)
+        click.echo(f"error: {type(e).__name__}: {e} (the dataset in {data_dir} is unchanged; -vv for the traceback)", err=True)
+        sys.exit(EXIT_RENORMALIZE_FAILED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(summary.format(), err=True)
+    if summary.crashed:
+        sys.exit(EXIT_RENORMALIZE_DEGRADED)
 
 
 @main.command(context_settings=_HELP)
