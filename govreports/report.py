@@ -502,7 +502,6 @@ def chart_received(data: Data) -> str:
             '(the table gives the reports without one).</span>')
     if not series:
         return _figure("chart-received", title, '<p class="empty">没有数据 <span class="en">No data.</span></p>', note, "")
-    years = [y for y, *_ in series]
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     slot = pw / len(series)
     bw = min(56.0, slot * 0.6)

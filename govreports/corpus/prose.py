@@ -92,7 +92,6 @@ def intro(agency, year: int, rng: random.Random, version: str) -> list[str]:
 # ------------------------------------------------------------------ 2019 / 2021 sections
 def overview(agency, year: int, rng: random.Random, n: dict, quotes: list[Quote]) -> list[str]:
     me = self_ref(agency)
-    sc = scope(agency)
     lead = _pick(rng, [
         f"{year}年，{agency.name}以习近平新时代中国特色社会主义思想为指导，认真落实《条例》和上级关于政务公开的工作部署，"
         f"围绕中心工作推进决策、执行、管理、服务、结果公开，政府信息公开工作总体平稳有序。",
