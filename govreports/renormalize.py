@@ -76,9 +76,9 @@ def normalize_entry(raw_root: str, entry: ReportEntry, files: dict[str, dict[str
     """One report, in a worker: its files from the raw store → (True, JSON of its records,
     as the crawl state caches them) or (False, why the normalizer raised). Never raises."""
     try:
-        if not os.path.isdir(raw_root):
-            # a worker that does not see the data folder would read every file as missing
-            # and publish (and cache) wrong rows: refuse instead
+        if not os.path.isdir(raw_root) and any(f.get("sha256") for f in files.values()):
+            # a worker that does not see the data folder would read every stored file as
+            # missing and publish (and cache) wrong rows: refuse instead
             return False, f"the raw store {raw_root} is not visible on this worker ({os.uname().nodename})"
         parts, source = publish.bundle_inputs(entry, files, RawStore(raw_root))
         records = (normalizer or publish.normalize_report)(parts, source)
@@ -291,9 +291,9 @@ class RenormalizeSummary:
         return "\n".join(lines)
 
 
-def _engine(workers: int | None, scheduler: str | None, raw_root: str, pages: int):
+def _engine(workers: int | None, scheduler: str | None, raw_root: str, pages: int, connect_timeout: float):
     if scheduler:
-        return _Dask(scheduler, raw_root)
+        return _Dask(scheduler, raw_root, timeout=connect_timeout)
     from govreports.runner import default_workers
 
     workers = min(default_workers() if workers is None else max(1, workers), max(1, pages))
@@ -310,6 +310,7 @@ def renormalize(
     window: int | None = None,
     normalizer: Normalizer | None = None,
     writer_options: dict[str, Any] | None = None,
+    connect_timeout: float = 30,
 ) -> RenormalizeSummary:
     """Re-normalize every report of ``DATA/crawl.sqlite`` from ``DATA/raw`` and publish
     ``DATA/dataset`` (atomically: on any exception the dataset stays as it was).
@@ -318,7 +319,8 @@ def renormalize(
     scheduler (a Dask scheduler address, e.g. tcp://10.0.0.5:8786). force: normalize every
     report, ignoring the cache. progress: a tqdm bar on stderr (None = when stderr is a
     terminal). window: reports in flight (default 4 per worker slot). normalizer: tests'
-    fakes (a picklable module-level function parts, source → records).
+    fakes (a picklable module-level function parts, source → records). connect_timeout:
+    seconds to wait for the Dask scheduler (and for a first worker).
     """
     started = time.monotonic()
     data_dir = Path(data_dir).absolute()
@@ -330,7 +332,7 @@ def renormalize(
         pages = state.count_reports()
         if pages == 0:
             raise RenormalizeError(f"the crawl state {data_dir / 'crawl.sqlite'} holds no report")
-        engine = _engine(workers, scheduler, raw_root, pages)
+        engine = _engine(workers, scheduler, raw_root, pages, connect_timeout)
         try:
             return _run(data_dir, state, engine, pages, force=force, window=window, normalizer=normalizer,
                         progress=sys.stderr.isatty() if progress is None else progress, started=started,
