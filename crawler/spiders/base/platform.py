@@ -30,6 +30,9 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et"
 MAX_PAGES = 1000
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _REPORT_WORDS = re.compile(r"年度报告|年报|附件")
+_INDEX_PAGE = re.compile(r"(?:index|list)(?:_\d+)?\.s?html?")  # a column's list page, by its file name
+_INDEX_PATH = re.compile(r"/" + _INDEX_PAGE.pattern + "$")
+_URL_STRIPPED = str.maketrans("", "", "\t\r\n")  # urllib.parse drops these anywhere in a URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +68,36 @@ def iso_date(text: str) -> str | None:
     return None
 
 
+def last_segment(href: str) -> str | None:
+    """The last path segment of the URL a link names once joined to its page, read from the
+    raw href (a cheap test, so the many chrome links of a page need no `urljoin`): ``""`` for a
+    directory (``…/``, ``.``, ``..``), None when the href has no path (the page's own, or a
+    bare ``https://host``: joining decides)."""
+    path = href.strip().translate(_URL_STRIPPED).split("#", 1)[0].split("?", 1)[0]  # what urlsplit drops
+    if not path or ("//" in path and path.split("//", 1)[1].count("/") == 0):
+        return None
+    last = path.rsplit("/", 1)[-1]
+    return "" if last in (".", "..") else last
+
+
+def _may_be_file(href: str) -> bool:
+    """False when the link, joined, cannot name a file with an attachment extension."""
+    last = last_segment(href)
+    return last is None or last.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+
+def hrefs(response: Response) -> list[str]:
+    """Every ``<a href>`` of the page in document order (``//a/@href``), read from lxml at once:
+    a parsel Selector per link costs more than the test most links then fail."""
+    return [str(h) for h in response.selector.root.xpath("//a/@href")]
+
+
 def directory_of(url: str) -> str | None:
     """The column directory a link points to (``…/dzq/`` or ``…/dzq/index.html``), else None."""
     path = urlsplit(url).path
     if path.endswith("/"):
         return path
-    if re.search(r"/(?:index|list)(?:_\d+)?\.s?html?$", path):
+    if _INDEX_PATH.search(path):
         return path.rsplit("/", 1)[0] + "/"
     return None
 
@@ -98,6 +125,8 @@ class Platform:
         """The report links among `anchors`, dated by the text beside each (or by `date_text`)."""
         for a in anchors:
             url = response.urljoin(a.attrib["href"].strip()).split("#", 1)[0]
+            if not self.is_detail(url) and not urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS):
+                continue  # is_listed_report says no whatever the title: the page chrome, read without its text
             title = (a.attrib.get("title") or "").strip() or text_of(a) or None
             if self.is_listed_report(url, title):
                 beside = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1]").getall())
@@ -111,7 +140,10 @@ class Platform:
     def sub_columns(self, response: Response, root: str) -> Iterator[str]:
         """Directories below the registry column, linked from this list page."""
         here = directory_of(response.url)
-        for href in response.xpath("//a/@href").getall():
+        for href in hrefs(response):
+            last = last_segment(href)
+            if last and not _INDEX_PAGE.fullmatch(last):
+                continue  # a file, not a column directory (what directory_of says of the joined URL)
             url = response.urljoin(href.strip())
             directory = directory_of(url)
             if directory and directory.startswith(root) and directory not in (here, root):
@@ -136,12 +168,15 @@ class Platform:
         """Files the article attaches: stored beside the page, or elsewhere but named as the
         report. Site-wide files linked from the page chrome (a manual, a logo PDF) are neither."""
         here = urlsplit(response.url).path.rsplit("/", 1)[0] + "/"
-        for a in response.xpath("//a[@href]"):
-            url = response.urljoin(a.attrib["href"].strip())
+        for a in response.selector.root.xpath("//a[@href]"):  # lxml elements: no Selector per link
+            href = a.get("href")
+            if not _may_be_file(href):
+                continue  # not a file (what the test below says of the joined URL, without joining it)
+            url = response.urljoin(href.strip())
             path = urlsplit(url).path
             if not path.lower().endswith(ATTACHMENT_EXTENSIONS):
                 continue
-            label = (a.attrib.get("title") or "") + text_of(a)
+            label = (a.get("title") or "") + " ".join("".join(a.xpath(".//text()")).split())  # text_of(a)
             if path.startswith(here) or _REPORT_WORDS.search(label):
                 yield url.split("#", 1)[0]
 
