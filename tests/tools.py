@@ -1,11 +1,11 @@
-"""Tests that need a system tool (LibreOffice, Tesseract, Chromium): skip locally, fail in CI.
+"""Tests that need a system tool (LibreOffice, Tesseract, Chromium, redis-server): skip locally, fail in CI.
 
 `make test` installs the tools (`make system-deps`); a developer running pytest on a
 machine without them gets skips that name the package. In CI (the environment variable
 CI set, as CI runs `.ci/run`) a missing tool is an install step that did not work, so
 those tests FAIL instead of passing quietly as skips.
 
-    from tests.tools import requires_chromium, requires_soffice, requires_tesseract
+    from tests.tools import requires_chromium, requires_redis, requires_soffice, requires_tesseract
 
     @requires_soffice            # a test, or a fixture (plain, generator or module-scoped)
     def test_doc(): ...
@@ -114,3 +114,22 @@ def _requiring(check):
 requires_soffice = _requiring(need_soffice)
 requires_tesseract = _requiring(need_tesseract)
 requires_chromium = _requiring(need_chromium)
+
+
+@functools.cache
+def redis_problem() -> str | None:
+    """None when redis-server (for the distributed crawl's tests) is installed, else what is missing."""
+    from tests.redis_server import redis_server_path
+
+    if redis_server_path() is None:
+        return "redis-server is not installed: install redis-server"
+    return None
+
+
+def need_redis() -> None:
+    if problem := redis_problem():
+        _missing(problem)
+
+
+#: a real redis-server on loopback (tests/redis_server.py): skip locally, fail in CI
+requires_redis = _requiring(need_redis)
