@@ -13,6 +13,10 @@ Project settings (``-s NAME=VALUE``):
 - ``NORMALIZE_WORKERS`` (default 1): processes normalizing reports while the crawl goes
   on (0: normalize in the crawling process);
 - ``PUBLISH_DATASET`` (default True): rebuild ``DATA_DIR/dataset`` when the spider closes;
+- ``REDIS_URL`` (or the environment variable ``GOVREPORTS_REDIS_URL``): a distributed
+  crawl — every process started with the same URL shares one request queue and one
+  duplicate filter in Redis (crawler/distributed.py); ``REDIS_WORKER_TIMEOUT`` (default
+  30 s): a worker silent that long is taken for dead and its requests are done by others;
 - ``GOVREPORTS_CONTACT``: appended to the User-Agent;
 - ``GOVREPORTS_STATS_FILE``: write the final stats as JSON there at close
   (crawler/extensions.py; `govreports build` sets it);
@@ -80,6 +84,13 @@ GOVREPORTS_MIN_REPORTS_RATIO = 0.5  # a site listing fewer than half its reports
 GOVREPORTS_MAX_ERROR_RATE = 0.1  # failed fetches / requests
 GOVREPORTS_MAX_RETRY_RATE = 0.2  # retries / requests
 GOVREPORTS_MAX_FAILING_CHECKS_SHARE = 0.2  # published reports failing a check / published reports
+
+# Distributed crawl: with REDIS_URL set, the add-on puts the scheduler's queue and duplicate
+# filter in Redis (scrapy-redis, with leases so a killed worker's requests are done by others);
+# without it, Scrapy's own scheduler (and JOBDIR) as before.
+REDIS_URL = os.environ.get("GOVREPORTS_REDIS_URL") or None
+REDIS_WORKER_TIMEOUT = 30.0
+ADDONS = {"crawler.distributed.RedisFrontier": 0}
 
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 100,
