@@ -14,19 +14,20 @@ is plain data.
 
 **Leases.** scrapy-redis pops a request from Redis and it is gone, while its fingerprint
 stays in the duplicate filter: a process killed with requests in flight would lose them
-for good (no other process would ever schedule them again). So `LeasingScheduler` pops
-a request and records it in the worker's lease hash (``<queue>:leases:<worker>``) in one
-atomic script, and deletes the lease (*acks*) only when Scrapy is completely done with
-the request: its response or failure went through the callback or errback, the requests
-they yielded are in the Redis queue and the items through the pipelines (stored in the
-crawl state). A retried or redirected request is done once its follow-up is queued; a
-request robots.txt or the offsite filter ignores is done once its errback ran. "Done" is
-read from the engine's set of requests in progress (a request enters it when it is popped
-and leaves it after all of that), swept whenever the scheduler is asked for a request,
-on every heartbeat and when the spider is idle. Scrapy has no public signal for "done"
-(a spider middleware sees neither errbacks nor the items still in the pipelines): this
-reads ``engine._slot.inprogress``, and the idle nudge below calls ``engine._slot.nextcall``
-(Scrapy 2.19; a worker refuses to start without them).
+for good (no other process would ever schedule them again). So `LeasingScheduler`
+queues a request with its fingerprint in one atomic script, pops a request into the
+worker's lease hash (``<queue>:leases:<worker>``) in another, and deletes the lease
+(*acks*) only when Scrapy is completely done with the request: its response or failure
+went through the callback or errback, the requests they yielded are in the Redis queue
+and the items through the pipelines (stored in the crawl state). A retried or redirected
+request is done once its follow-up is queued; a request robots.txt or the offsite filter
+ignores is done once its errback ran. So every fingerprint belongs to a request that is
+queued, leased or done. "Done" is read from the engine's set of requests in progress (a
+request enters it when it is popped and leaves it after all of that), swept whenever the
+scheduler is asked for a request, on every heartbeat and when the spider is idle. Scrapy
+has no public signal for "done" (a spider middleware sees neither errbacks nor the items
+still in the pipelines): this reads ``engine._slot.inprogress``, and the idle nudge below
+calls ``engine._slot.nextcall`` (Scrapy 2.19; a worker refuses to start without them).
 
 Each worker refreshes a heartbeat key (``<queue>:alive:<worker>``) every third of
 ``REDIS_WORKER_TIMEOUT`` (default 30 s). A worker with nothing to do (``spider_idle``)
@@ -109,13 +110,26 @@ redis.call('SADD', workers, me)
 return {requeued, fresh}
 """
 
-#: pop the best request and lease it. KEYS: queue, this worker's leases. ARGV: lease number.
+#: a request is queued with its fingerprint or not at all: a worker killed between the two
+#: would leave a fingerprint whose request nobody queued, and every copy of that request
+#: the others yield would be dropped as seen. KEYS: dupefilter, queue. ARGV: fingerprint
+#: ('' for dont_filter requests), score, the pickled request.
+_PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+#: pop the best request and lease it; a worker holding leases is registered (a worker taken
+#: for dead while it stalled registers again). KEYS: queue, this worker's leases, workers.
+#: ARGV: lease number, this worker.
 _POP = """
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #top == 0 then return false end
 redis.call('ZREM', KEYS[1], top[1])
 local field = ARGV[1] .. ':' .. top[2]
 redis.call('HSET', KEYS[2], field, top[1])
+redis.call('SADD', KEYS[3], ARGV[2])
 return {field, top[1]}
 """
 
@@ -176,6 +190,7 @@ class LeasingScheduler(Scheduler):
         self.alive_key = f"{self.prefix}:alive:{self.worker}"
         self.leased: dict[Request, str] = {}  # popped requests in progress → their lease field
         self.numbers = itertools.count(1)
+        self._push = self.server.register_script(_PUSH)
         self._pop = self.server.register_script(_POP)
         self._idle = self.server.register_script(_IDLE)
         requeued, fresh = self.server.register_script(_JOIN)(
@@ -198,7 +213,7 @@ class LeasingScheduler(Scheduler):
 
     def beat(self) -> None:
         try:
-            self.server.set(self.alive_key, "1", px=self._ttl_ms())
+            self.server.pipeline().set(self.alive_key, "1", px=self._ttl_ms()).sadd(self.workers_key, self.worker).execute()
             self.ack_done()
         except Exception as e:  # Redis unreachable for a moment: the next beat tries again
             log.warning("distributed crawl: heartbeat failed: %s", e)
@@ -219,18 +234,19 @@ class LeasingScheduler(Scheduler):
             self.server.hdel(self.leases_key, *(self.leased.pop(request) for request in done))
 
     def enqueue_request(self, request: Request) -> bool:
-        # scrapy-redis's, without the `spider` argument to the stats Scrapy 2.13 deprecated
-        if not request.dont_filter and self.df.request_seen(request):
+        # scrapy-redis's, with the fingerprint and the request added in one script
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self._push(keys=[self.df.key, self.queue.key],
+                          args=[fingerprint, -request.priority, self.queue._encode_request(request)]):
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
         # every request popped earlier is in the engine's in-progress set by now
         self.ack_done()
-        popped = self._pop(keys=[self.queue.key, self.leases_key], args=[next(self.numbers)])
+        popped = self._pop(keys=[self.queue.key, self.leases_key, self.workers_key], args=[next(self.numbers), self.worker])
         if not popped:
             return None
         field, data = popped
