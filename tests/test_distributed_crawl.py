@@ -28,6 +28,7 @@ from scrapy.utils.project import get_project_settings
 
 from crawler.distributed import RedisFrontier
 from crawler.registry import load_registry
+from crawler.state import CrawlState
 from govreports.crawl import crawl_command
 from govreports.replica.server import ReplicaServer
 from tests.crawl import FAST, ROOT, copy_replica, expected, replica_sites, report_pages, table
@@ -84,7 +85,10 @@ def start_worker(name: str, data: Path, replica_url: str, redis_url: str | None,
     cmd = crawl_command("cq", arguments={"sites": SITES}, settings={
         **FAST, "DATA_DIR": str(data), "REPLICA_URL": replica_url, "LOG_FILE": str(data / f"{name}.log"),
         "GOVREPORTS_STATS_FILE": str(data / f"{name}.json"), **settings})
-    data.mkdir(parents=True, exist_ok=True)
+    if not (data / "crawl.sqlite").exists():
+        # workers opening a new crawl state at the same moment: one of them may find it locked
+        # while another switches it to WAL (crawler/state.py); once created, they share it
+        CrawlState(data / "crawl.sqlite").close()
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
