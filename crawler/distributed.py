@@ -3,8 +3,9 @@
 Set ``REDIS_URL`` (``-s REDIS_URL=redis://HOST:6379/0``, or the environment variable
 ``GOVREPORTS_REDIS_URL``) and the add-on `RedisFrontier` switches the crawl to scrapy-redis:
 the request queue and the duplicate filter of the spider live in Redis, so every process
-started with the same URL (on this machine or others sharing ``DATA_DIR``) takes requests
-from one queue and no request is fetched twice. Without ``REDIS_URL`` nothing changes:
+started with the same URL takes requests from one queue and no request is fetched twice.
+The processes share ``DATA_DIR`` on one host (its SQLite crawl state, in WAL mode, is
+shared by processes of one machine, not over a network file system). Without ``REDIS_URL`` nothing changes:
 Scrapy's own scheduler and duplicate filter are used, and ``JOBDIR`` pauses and resumes.
 The two do not mix: a JOBDIR with REDIS_URL is refused (the frontier is in Redis).
 
