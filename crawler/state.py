@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -79,6 +80,21 @@ class ReportEntry:
     last_seen: str
 
 
+def _use_wal(db: sqlite3.Connection, tries: int = 200) -> None:
+    """Switch to write-ahead logging (several crawl processes share one state). Switching
+    does not wait on SQLite's busy timeout: processes opening a new state at the same
+    moment (the demo's crawls, distributed workers) find it locked while one switches it,
+    so they try again for up to ~10 s."""
+    for attempt in range(tries):
+        try:
+            db.execute("pragma journal_mode=wal")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 class CrawlState:
     """One SQLite database; every write is committed at once (a killed crawl loses nothing)."""
 
@@ -87,7 +103,7 @@ class CrawlState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("pragma journal_mode=wal")
+        _use_wal(self.db)
         self.db.execute("pragma synchronous=normal")
         self.db.executescript(SCHEMA)
 

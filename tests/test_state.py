@@ -193,3 +193,27 @@ def test_an_open_state_sees_what_another_connection_wrote(tmp_path, clock):
     finally:
         writer.close()
         reader.close()
+
+
+def _open_and_close(path: str, barrier) -> None:
+    from crawler.state import CrawlState
+
+    barrier.wait()  # all at once
+    CrawlState(path).close()
+
+
+def test_processes_opening_a_new_state_at_the_same_moment_all_get_it(tmp_path):
+    """The demo's crawls and distributed workers open one new crawl.sqlite together: one of
+    them switching it to WAL must not make the others fail with "database is locked"."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for trial in range(10):
+        path = str(tmp_path / f"crawl-{trial}.sqlite")
+        barrier = ctx.Barrier(6)
+        procs = [ctx.Process(target=_open_and_close, args=(path, barrier)) for _ in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6
