@@ -422,14 +422,18 @@ def _crawl_city(city: str, data: Path, run_id: str, run_dir: Path, years: str | 
     log_file = run_dir / f"{city}.log"
     stats_file = run_dir / f"{city}.stats.json"
     previous = _previous_summary(data / "runs", run_id, city, years)
+    # a distributed crawl (REDIS_URL) keeps its queue in Redis, where a stopped crawl resumes from; not in a JOBDIR
+    distributed = bool(extra.get("REDIS_URL") or os.environ.get("GOVREPORTS_REDIS_URL"))
     settings = {
-        "DATA_DIR": str(data), "LOG_FILE": str(log_file), "JOBDIR": str(jobdir), "GOVREPORTS_STATS_FILE": str(stats_file),
+        "DATA_DIR": str(data), "LOG_FILE": str(log_file), **({} if distributed else {"JOBDIR": str(jobdir)}),
+        "GOVREPORTS_STATS_FILE": str(stats_file),
         "GOVREPORTS_EARLIER_STATS": json.dumps(job["parts"]),
         **({"GOVREPORTS_PREVIOUS_SUMMARY": str(previous)} if previous else {}),
         **({"REPLICA_URL": replica_url} if replica_url else {}),
         **extra,
     }
-    log.info("%s: scrapy crawl %s %s (JOBDIR %s%s)", run_id, city, arguments, jobdir, ", resumed" if resumed else "")
+    log.info("%s: scrapy crawl %s %s (%s%s)", run_id, city, arguments, "queue in Redis" if distributed else f"JOBDIR {jobdir}",
+             ", resumed" if resumed else "")
 
     def started(proc: subprocess.Popen) -> None:
         stopper.proc = proc

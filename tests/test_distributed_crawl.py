@@ -233,3 +233,22 @@ def test_redis_url_switches_the_frontier_and_refuses_a_jobdir():
     assert settings.getbool("SCHEDULER_PERSIST")
     with pytest.raises(UsageError, match="JOBDIR"):
         RedisFrontier().update_settings(Settings({"REDIS_URL": "redis://127.0.0.1:6379/0", "JOBDIR": "jobs/cq"}))
+
+
+def test_a_scheduled_build_runs_distributed_when_redis_is_configured(redis, tmp_path):
+    """`govreports build` keeps its queue in a JOBDIR, which a distributed crawl refuses: with
+    GOVREPORTS_REDIS_URL set it leaves the JOBDIR out and the build completes."""
+    import sys
+
+    console = Path(sys.executable).parent / "govreports"
+    data = tmp_path / "data"
+    with ReplicaServer(copy_replica(tmp_path / "replica")) as server:
+        settings = [a for k, v in FAST.items() for a in ("-s", f"{k}={v}")]
+        env = {**os.environ, "GOVREPORTS_REDIS_URL": redis.url}
+        result = subprocess.run([str(console), "build", "cq", "-d", str(data), "--replica-url", server.url,
+                                 "--sites", SITES, *settings], capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode in (0, 3), result.stderr[-3000:]
+    run = json.loads((data / "runs" / "latest.json").read_text())["run_id"]
+    assert "distributed crawl" in (data / "runs" / run / "cq.log").read_text()
+    assert not list((data / "jobs").rglob("requests.queue"))  # no JOBDIR queue
+    assert set(dataset_reports(data)) == EXPECTED and set(dataset_reports(data).values()) == {1}
