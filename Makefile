@@ -55,8 +55,10 @@ demo: system-deps $(STAMP)  ## crawl the bundled replica of real portals (every 
 test: system-deps $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q
 
-bench: system-deps $(STAMP)  ## measure normalizer throughput per format against the raw-parse limits
+bench: system-deps $(STAMP)  ## normalizer throughput per format, crawl throughput against a bare Scrapy spider, the 100k-report build (time, peak memory)
 	$(BIN)/python -m bench.normalizer
+	$(BIN)/python -m bench.crawl
+	$(BIN)/python -m bench.build
 
 codebook: $(STAMP)  ## regenerate docs/codebook.md from the dataset schema
 	$(BIN)/govreports codebook --out docs/codebook.md
