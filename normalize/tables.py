@@ -365,18 +365,23 @@ def map_t4(tables: list[Table], out: Mapped) -> None:
     width = len(row_keys) * len(col_keys)
     for table in tables:
         grid_rows = _grid_rows(table)
-        # the usual layout: one data row with all fifteen numbers
+        # the usual layout: one data row with all fifteen numbers; a row printing fewer than
+        # three (an agency with no case may print blanks or dashes throughout) only under a
+        # header naming every one of its cells
         for index, cells in enumerate(grid_rows):
             own = [c for c in cells if c.row == index]
-            if sum(values.is_number(c.text) for c in own) < 3:
-                continue
             tail = _value_tail(own)
-            if len(tail) >= width:
-                tail = tail[-width:]
-                order = _t4_header_order(table, tail) or [(r, c) for r in row_keys for c in col_keys]
-                out.facts.extend(_fact("t4", row_key, col_key, cell) for (row_key, col_key), cell in zip(order, tail))
-                out.found.add("t4")
-                return
+            if len(tail) < width:
+                continue
+            tail = tail[-width:]
+            order = _t4_header_order(table, tail)
+            if order is None:
+                if sum(values.is_number(c.text) for c in own) < 3:
+                    continue
+                order = [(r, c) for r in row_keys for c in col_keys]
+            out.facts.extend(_fact("t4", row_key, col_key, cell) for (row_key, col_key), cell in zip(order, tail))
+            out.found.add("t4")
+            return
         # a transposed layout: one row per kind of case, five numbers each
         by_key: dict[str, list[Cell]] = {}
         for index, cells in enumerate(grid_rows):
