@@ -45,11 +45,14 @@ _ANNOTATED = re.compile(rf"^({_NUMBER})\s*(?:{_UNITS})?\s*[(\[【].*$")
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?:\D|$))")
 
 
+_MINUS = str.maketrans({"\u2212": "-"})  # MINUS SIGN, which NFKC keeps: PDF text layers and Word print it
+
+
 def clean(raw: str | None) -> str:
-    """NFKC (full-width digits to ASCII), whitespace removed, thousands separators dropped."""
+    """NFKC (full-width digits to ASCII), minus signs to '-', whitespace removed, thousands separators dropped."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", raw)
+    text = unicodedata.normalize("NFKC", raw).translate(_MINUS)
     text = re.sub(r"\s+", "", text)
     return _THOUSANDS.sub("", text)
 
