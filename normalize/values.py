@@ -8,6 +8,7 @@ cell is never a 0.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -69,12 +70,18 @@ def parse(raw: str | None) -> Value:
     if text.lower() in _NA:
         return Value(None, "na", None)
     if m := _PLAIN.match(text):
-        return Value(float(m.group(1)), None, None)
+        return _number(m.group(1), None, None)
     if m := _WITH_UNIT.match(text):
-        return Value(float(m.group(1)), "unit", m.group(2))
+        return _number(m.group(1), "unit", m.group(2))
     if m := _ANNOTATED.match(text):
-        return Value(float(m.group(1)), "annotated", None)
+        return _number(m.group(1), "annotated", None)
     return Value(None, "text", None)
+
+
+def _number(digits: str, flag: str | None, unit: str | None) -> Value:
+    """A printed number, or text when it has too many digits for a float64 (never infinity)."""
+    value = float(digits)
+    return Value(value, flag, unit) if math.isfinite(value) else Value(None, "text", None)
 
 
 def is_value_like(raw: str | None) -> bool:
