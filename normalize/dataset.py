@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -400,7 +401,31 @@ def document_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode_safe(v: Any) -> Any:
+    """`v` with every surrogate code point in its strings replaced by U+FFFD (they have no UTF-8)."""
+    if isinstance(v, str):
+        return _SURROGATE.sub("\ufffd", v)
+    if isinstance(v, list):
+        return [_unicode_safe(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _unicode_safe(x) for k, x in v.items()}
+    return v
+
+
 def _table_from_rows(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    try:
+        return _arrow_table(table, rows)
+    except UnicodeEncodeError:
+        # A lone surrogate (a garbled PDF text layer decodes to one) cannot be written as UTF-8;
+        # it must not fail the whole build: it is written as U+FFFD.
+        log.warning("%s: a string with a surrogate code point written with U+FFFD in its place", table)
+        return _arrow_table(table, [{k: _unicode_safe(v) for k, v in row.items()} for row in rows])
+
+
+def _arrow_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     schema = file_schema(table)
     arrays = []
     for f in schema:
