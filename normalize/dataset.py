@@ -612,9 +612,15 @@ class DatasetWriter:
                 )
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.staging.mkdir()
-        (self.staging / "_building.json").write_text(
-            json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
-        )
+        try:
+            (self.staging / "_building.json").write_text(
+                json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()})
+            )
+        except BaseException:
+            # (a full disk) an unreadable _building.json would keep the next builds from
+            # telling this staging directory is dead: it would stay for STALE_SECONDS
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
         self.started_at = datetime.now(timezone.utc)
         self._state = "open"
         log.info("building %s in %s", self.out, self.staging)
