@@ -26,7 +26,10 @@ parser upgrade changes the version in the key, so every report is normalized aga
 A report is never lost: a task that raises, a worker process that dies (a crash in a
 parsing library, the OOM killer; the local pool re-runs the reports in flight one by one
 to find the one that kills it) or a Dask task that cannot be run becomes a ``failed`` row
-whose issue (``internal.error``, ``internal.worker_crash``) says why. Such rows are not
+whose issue (``internal.error``, ``internal.worker_crash``) says why. On the local pool each
+worker has an address-space cap and each report a wall-clock limit (govreports.runner's
+``NORMALIZE_MEMORY_LIMIT``, ``NORMALIZE_TIMEOUT``): a report past it is a ``failed`` row with
+``internal.timeout``. Such rows are not
 cached: the next run tries the report again.
 """
 
@@ -39,8 +42,7 @@ import sys
 import time
 import traceback
 import uuid
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
-from concurrent.futures import wait as wait_futures
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,47 +135,65 @@ class _Handle:
 
 
 class _LocalPool:
-    """A ProcessPoolExecutor; when a worker dies, the reports then in flight are re-run one
-    by one in a fresh process (to tell the report that kills workers from its neighbours)
-    and the pool is replaced."""
+    """A ProcessPoolExecutor of bounded workers (govreports.runner.worker_pool: an address-space
+    cap in each worker; a wall-clock limit per report). When a worker dies, the reports then in
+    flight are re-run one by one in a fresh process (to tell the report that kills workers from
+    its neighbours) and the pool is replaced; a report past its time limit has its pool killed
+    and replaced the same way, and becomes a failed row (``internal.timeout``)."""
 
-    def __init__(self, workers: int) -> None:
-        from govreports.runner import _mp_context
+    def __init__(self, workers: int, timeout: float | None = None, memory_limit: int | None = None) -> None:
+        from govreports import runner
 
-        self.context = _mp_context()  # not fork: the driver holds open Parquet writers and SQLite
+        self.timeout = runner.NORMALIZE_TIMEOUT if timeout is None else timeout
+        self.memory_limit = runner.NORMALIZE_MEMORY_LIMIT if memory_limit is None else memory_limit
         self.slots = workers
         self.name = f"local process pool, {workers} workers"
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=self.context)
+        self.pool = runner.worker_pool(workers, self.memory_limit)  # not fork: the driver holds Parquet writers, SQLite
+        self.deadlines = runner.Deadlines(self.timeout)
 
     def submit(self, args: tuple) -> _Handle:
         return _Handle(args, self.pool.submit(normalize_entry, *args), self.pool)
 
+    def _replace(self) -> None:
+        from govreports import runner
+
+        runner.kill_pool(self.pool)
+        self.pool = runner.worker_pool(self.slots, self.memory_limit)
+        self.deadlines = runner.Deadlines(self.timeout)
+
     def done(self, handles: Iterable[_Handle]) -> dict[_Handle, Outcome]:
+        from govreports import runner
+
         by_future = {h.future: h for h in handles}
-        finished, _ = wait_futures(by_future, return_when=FIRST_COMPLETED)
-        out = {}
+        finished = self.deadlines.wait(by_future)
+        out: dict[_Handle, Outcome] = {}
+        if not finished:  # a report ran past its time limit: stop its pool (the others in it are re-run)
+            for f in self.deadlines.overdue(by_future):
+                out[by_future[f]] = (False, runner.timeout_reason(self.timeout), runner.TIMEOUT_CODE)
+            log.warning("%d report(s) ran past the %g s time limit; replacing the worker pool", len(out), self.timeout)
+            self._replace()
+            return out
         for f in finished:
             h = by_future[f]
             try:
                 ok, value = f.result()
                 out[h] = (ok, value, "internal.error")
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
                 if h.pool is self.pool:
                     log.warning("a worker process died; re-running the reports then in flight one by one")
-                    self.pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=self.context)
+                    self._replace()
                 out[h] = self._isolate(h.args)
             except Exception as e:  # pickling errors and the like: keep the report
                 out[h] = (False, f"the task failed: {type(e).__name__}: {e}", "internal.error")
         return out
 
     def _isolate(self, args: tuple) -> Outcome:
-        with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
-            try:
-                ok, value = pool.submit(normalize_entry, *args).result()
-            except BrokenProcessPool:
-                return (False, "the normalizer's worker process died on this report (a crash in a parsing "
-                               "library, or out of memory)", "internal.worker_crash")
+        from govreports import runner
+
+        code, value = runner.run_alone(normalize_entry, *args, timeout=self.timeout, memory_limit=self.memory_limit)
+        if code is not None:
+            return False, value, code
+        ok, value = value
         return ok, value, "internal.error"
 
     def close(self) -> None:
