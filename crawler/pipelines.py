@@ -3,22 +3,27 @@
 - `StorePipeline`: a `FetchedFile` goes to the content-addressed raw store
   (`DATA_DIR/raw/`) and its row to the crawl state (`DATA_DIR/crawl.sqlite`).
 - `ReportPipeline`: a `ReportFound` is recorded in the crawl state and normalized (in a
-  worker process, so the crawl keeps going); when the spider closes, the dataset under
+  bounded worker process — memory cap, time limit, crash isolation — so the crawl keeps
+  going whatever the bytes do); when the spider closes, the dataset under
   `DATA_DIR/dataset/` is rebuilt from the whole crawl state and switched in atomically.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict
 from typing import Any
 
 from crawler.items import FetchedFile, ReportFound
-from crawler.publish import bundle_inputs, normalize_report, publish_dataset, report_files, to_cache
+from crawler.publish import (CRASHED, bundle_inputs, from_cache, normalize_report, publish_dataset, report_files,
+                             to_cache)
 from crawler.rawstore import RawStore
-from crawler.state import data_dir, state_for
-from normalize.record import PARSER_VERSION
+from crawler.state import ReportEntry, data_dir, state_for
+from normalize.record import PARSER_VERSION, Record
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +62,36 @@ class StorePipeline:
 
 
 class ReportPipeline:
+    """Normalizes each report as it arrives, in bounded worker processes.
+
+    Settings: ``NORMALIZE_WORKERS`` (processes; 0 = in the crawl process, unbounded: tests
+    only), ``NORMALIZE_TIMEOUT`` (seconds of wall clock one report may take, default 120;
+    0 = none) and ``NORMALIZE_MEMORY_LIMIT`` (bytes of address space of a worker, set with
+    RLIMIT_AS in the worker only; default 3 GiB; 0 = none). A report past its time, or whose
+    worker dies (a crash in a parsing library, PDFium aborting at the memory cap), becomes a
+    ``failed`` row with ``internal.timeout`` / ``internal.worker_crash``; the pool is replaced
+    and the reports that shared it are re-run one by one, so nothing else is lost and the
+    crawl goes on. Such rows are kept under a separate key (``publish.CRASHED``): the
+    publish at close reuses them, the next crawl tries the report again. At close, reports
+    the cache does not hold are normalized through the same bounded path, never in the
+    crawl process.
+    """
+
     def __init__(self, crawler) -> None:
+        from govreports import runner
+
         self.crawler = crawler
         self.settings = crawler.settings
         self.state = state_for(crawler)
         self.data_dir = data_dir(crawler.settings)
         self.store = RawStore(self.data_dir / "raw")
         self.workers = crawler.settings.getint("NORMALIZE_WORKERS", 1)
-        self.executor: Executor | None = None
+        self.timeout = crawler.settings.getfloat("NORMALIZE_TIMEOUT", runner.NORMALIZE_TIMEOUT) or None
+        self.memory_limit = crawler.settings.getint("NORMALIZE_MEMORY_LIMIT", runner.NORMALIZE_MEMORY_LIMIT) or None
+        self.executor: ProcessPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None
+        #: tests only: a picklable module-level (parts, source) → records run in the workers
+        self.normalizer = None
 
     @classmethod
     def from_crawler(cls, crawler) -> "ReportPipeline":
@@ -72,9 +99,84 @@ class ReportPipeline:
 
     def open_spider(self, spider=None) -> None:
         if self.workers > 0:
-            from govreports.runner import _mp_context
+            from govreports.runner import worker_pool
 
-            self.executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+            self.executor = worker_pool(self.workers, self.memory_limit)
+
+    # ------------------------------------------------------------ bounded normalization
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        """Kill `pool` (a worker died or is stuck) and start a fresh one, once per broken pool."""
+        from govreports.runner import kill_pool, worker_pool
+
+        if pool is self.executor:
+            kill_pool(pool)
+            self.executor = worker_pool(self.workers, self.memory_limit)
+
+    async def _outcome(self, entry: ReportEntry, files: dict[str, dict[str, Any]]) -> tuple[bool, str, str]:
+        """(ok, records JSON or why not, issue code), from a bounded worker."""
+        from govreports import runner
+        from govreports.renormalize import normalize_entry
+
+        args = (str(self.store.root), entry, files, self.normalizer)
+        if self._slots is None:  # one report per worker at a time: its clock starts when it starts
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            pool = self.executor
+            future = pool.submit(normalize_entry, *args)
+            try:
+                ok, value = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+                return ok, value, "internal.error"
+            except asyncio.TimeoutError:
+                log.warning("%s: past the %g s time limit; stopping its worker", entry.source_url, self.timeout)
+                self._replace(pool)
+                return False, runner.timeout_reason(self.timeout), runner.TIMEOUT_CODE
+            except BrokenProcessPool:
+                log.warning("a normalizing worker died; re-running %s alone", entry.source_url)
+                self._replace(pool)
+            except asyncio.CancelledError:
+                if not future.cancelled():
+                    raise  # the crawl itself is stopping
+                self._replace(pool)  # its pool was killed before the report started: run it alone
+            # the worker died with this report or a neighbour in it: this one alone tells which
+            code, value = await asyncio.to_thread(runner.run_alone, normalize_entry, *args, timeout=self.timeout,
+                                                  memory_limit=self.memory_limit)
+        if code is not None:
+            return False, value, code
+        ok, value = value
+        return ok, value, "internal.error"
+
+    def _records(self, entry: ReportEntry, files: dict[str, dict[str, Any]], key: str,
+                 outcome: tuple[bool, str, str]) -> list[Record]:
+        """Records from an outcome, cached: a good one under its key, a failure under publish.CRASHED."""
+        from govreports.renormalize import crash_record
+
+        ok, value, code = outcome
+        if ok:
+            data = json.loads(value)
+            self.state.put_record(entry.source_url, key, PARSER_VERSION, data)
+            return from_cache(data)
+        log.warning("%s: %s (%s)", entry.source_url, value, code)
+        self.crawler.stats.inc_value(f"govreports/normalize_failed/{code}")
+        record = crash_record(entry, files, value, code)
+        record.report["issues"] = [asdict(i) if not isinstance(i, dict) else i for i in record.report["issues"]]
+        self.state.put_record(entry.source_url, CRASHED + key, PARSER_VERSION, to_cache([record]))
+        return [record]
+
+    def _normalize_at_close(self, entry: ReportEntry, files: dict[str, dict[str, Any]]) -> list[Record]:
+        """publish_dataset's normalizer for reports the cache lacks: one at a time, in a fresh
+        bounded worker each (the crawl's pool is shut down by then)."""
+        from govreports import runner
+        from govreports.renormalize import normalize_entry
+
+        _, key = report_files(entry, self.state)
+        code, value = runner.run_alone(normalize_entry, str(self.store.root), entry, files, self.normalizer,
+                                       timeout=self.timeout,
+                                       memory_limit=self.memory_limit)
+        outcome = (False, value, code) if code is not None else (*value, "internal.error")
+        return self._records(entry, files, key, outcome)
+
+    # ------------------------------------------------------------ Scrapy
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReportFound):
@@ -86,13 +188,12 @@ class ReportPipeline:
         entry = self.state.report(item.source_url)
         files, key = report_files(entry, self.state)
         if self.state.record(item.source_url, key, PARSER_VERSION) is None:
-            parts, source = bundle_inputs(entry, files, self.store)
             if self.executor is not None:
-                future = self.executor.submit(normalize_report, parts, source)
-                records = await asyncio.wrap_future(future)
+                records = self._records(entry, files, key, await self._outcome(entry, files))
             else:
+                parts, source = bundle_inputs(entry, files, self.store)
                 records = normalize_report(parts, source)
-            self.state.put_record(item.source_url, key, PARSER_VERSION, to_cache(records))
+                self.state.put_record(item.source_url, key, PARSER_VERSION, to_cache(records))
             for record in records:
                 status = record.report.get("status")
                 self.crawler.stats.inc_value(f"govreports/reports_normalized/{status}")
@@ -104,7 +205,8 @@ class ReportPipeline:
             self.executor.shutdown(wait=True)
         if not self.settings.getbool("PUBLISH_DATASET", True):
             return
-        writer = publish_dataset(self.data_dir, self.state, self.store)
+        bounded = self._normalize_at_close if self.workers > 0 else None
+        writer = publish_dataset(self.data_dir, self.state, self.store, bounded)
         stats = self.crawler.stats
         stats.set_value("govreports/dataset_reports", writer.counts["reports"])
         stats.set_value("govreports/dataset_facts", writer.counts["facts"])

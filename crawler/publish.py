@@ -14,7 +14,7 @@ import json
 import logging
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from crawler.rawstore import RawStore
@@ -89,13 +89,29 @@ def from_cache(cached: list[dict[str, Any]] | dict[str, Any]) -> list[Record]:
     return [Record.from_json(c) for c in (cached if isinstance(cached, list) else [cached])]
 
 
-def cached_records(entry: ReportEntry, state: CrawlState, store: RawStore) -> list[Record]:
+#: the input-key prefix under which the failed row of a report that crashed or timed out its
+#: worker is kept: `publish_dataset` (and the demo's publish after all cities) reuses it
+#: instead of normalizing the report again in its own process, while the crawl and
+#: `govreports renormalize`, which look up the plain key, try the report again next time
+CRASHED = "crashed:"
+
+#: (entry, files) → the report's records, run where a crash or a hang cannot hurt the caller
+Normalizing = Callable[[ReportEntry, dict[str, dict[str, Any]]], list[Record]]
+
+
+def cached_records(entry: ReportEntry, state: CrawlState, store: RawStore,
+                   normalize: Normalizing | None = None) -> list[Record]:
     """The report's records (one, or several when its file holds several reports): from the
-    cache when its inputs and the parser are unchanged."""
+    cache when its inputs and the parser are unchanged, else from `normalize` (None: in
+    this process, with no bound: for tests and trusted inputs only)."""
     files, key = report_files(entry, state)
     cached = state.record(entry.source_url, key, PARSER_VERSION)
+    if cached is None:
+        cached = state.record(entry.source_url, CRASHED + key, PARSER_VERSION)
     if cached is not None:
         return from_cache(cached)
+    if normalize is not None:
+        return normalize(entry, files)
     records = normalize_report(*bundle_inputs(entry, files, store))
     state.put_record(entry.source_url, key, PARSER_VERSION, to_cache(records))
     return records
@@ -111,12 +127,16 @@ def document_row(f: dict[str, Any], data_dir: Path, store: RawStore) -> dict[str
     }
 
 
-def publish_dataset(data_dir: Path, state: CrawlState, store: RawStore) -> DatasetWriter:
-    """Write DATA_DIR/dataset from the whole crawl state; published atomically on success."""
+def publish_dataset(data_dir: Path, state: CrawlState, store: RawStore,
+                    normalize: Normalizing | None = None) -> DatasetWriter:
+    """Write DATA_DIR/dataset from the whole crawl state; published atomically on success.
+
+    Reports not cached for this parser are normalized by `normalize` (the crawler passes its
+    bounded worker pool: crawler.pipelines.ReportPipeline), or in this process when None."""
     writer = DatasetWriter(data_dir / "dataset")
     with writer:
         for entry in state.iter_reports():
-            for record in cached_records(entry, state, store):
+            for record in cached_records(entry, state, store, normalize):
                 writer.add(record)
         for f in state.iter_files():
             writer.add_document(document_row(f, data_dir, store))
