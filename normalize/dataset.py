@@ -551,6 +551,7 @@ class DatasetWriter:
     """
 
     STALE_SECONDS = 7 * 24 * 3600  # staging dirs of other hosts (shared filesystems) are removed after this
+    MARKER_GRACE_SECONDS = 60  # a staging dir with no readable _building.json this old is a dead build's
 
     def __init__(
         self,
@@ -725,6 +726,10 @@ class DatasetWriter:
         age = time.time() - info.get("started", path.stat().st_mtime)
         if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
             return not _pid_alive(info["pid"])
+        if not info:
+            # no readable marker: its build died between mkdir and writing the marker, which
+            # follows at once (a live build's marker is never a minute late)
+            return age > self.MARKER_GRACE_SECONDS
         return age > self.STALE_SECONDS
 
     # -- rows
