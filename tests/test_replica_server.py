@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from http.client import IncompleteRead as IncompleteReadError
+
 from govreports.replica.server import ReplicaConfigError, ReplicaServer
 
 HOST = "www.example.gov.cn"
@@ -251,6 +253,12 @@ def test_content_type_override(tmp_path: Path) -> None:
         ('[[rule]]\npath = "https://a/b"\n', "scheme"),
         ('[[rule]]\npath = "a/b"\ndelay = -1\n', "delay"),
         ('[[rule]]\npath = "a/b"\nstatus = 999\n', "status"),
+        ('[[rule]]\npath = "a/b"\nreset = -1\n', "reset"),
+        ('[[rule]]\npath = "a/b"\ntruncate = "half"\n', "truncate"),
+        ('[[rule]]\npath = "a/b"\nhang = -1\n', "hang"),
+        ('[[rule]]\npath = "a/b"\nhang = 5\nstatus = 500\n', "exclude"),
+        ('[[rule]]\npath = "a/b"\nretry_after = 1\n', "needs status"),
+        ('[[rule]]\npath = "a/b"\nstatus = 429\nretry_after = 1.5\n', "retry_after"),
         ('[[rule]]\npath = "a/b/"\n[[rule]]\npath = "a/b/index.html"\n', "already"),
         ("[[rule]\n", "TOML"),
     ],
@@ -259,6 +267,97 @@ def test_bad_toml_is_an_error(tmp_path: Path, toml: str, message: str) -> None:
     root = make_tree(tmp_path / "r", toml)
     with pytest.raises(ReplicaConfigError, match=message):
         ReplicaServer(root)
+
+
+# ---------------------------------------------------------------- network faults
+
+REPORT_PATH = f"/{HOST}/col/202401/t20240130_1.html"
+
+
+def raw_fetch(server: ReplicaServer, target: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) over http.client, so that resets, timeouts and short reads raise as such."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request("GET", target)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def test_reset_closes_the_connection_abruptly_then_serves(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\nreset = 2\n')
+    with ReplicaServer(root) as s:
+        for _ in range(2):
+            with pytest.raises(ConnectionResetError):  # a TCP reset, not a clean close (RemoteDisconnected)
+                raw_fetch(s, REPORT_PATH)
+        assert raw_fetch(s, REPORT_PATH)[::2] == (200, REPORT)
+        assert [(r["status"], r["bytes"], r["fault"]) for r in s.requests] == [(0, 0, "reset"), (0, 0, "reset"), (200, len(REPORT), None)]
+
+
+def test_hang_sends_nothing_for_the_first_fail_requests(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\nhang = 30\nfail = 1\n')
+    with ReplicaServer(root) as s:
+        with pytest.raises(TimeoutError):
+            raw_fetch(s, REPORT_PATH, timeout=0.5)
+        assert raw_fetch(s, REPORT_PATH)[::2] == (200, REPORT)  # not held up by the one still hanging
+        assert [(r["status"], r["fault"]) for r in s.requests] == [(0, "hang"), (200, None)]
+        start = time.monotonic()
+    assert time.monotonic() - start < 10  # closing the server wakes the hanging request
+
+
+def test_hang_without_fail_hangs_every_request(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\nhang = 30\n')
+    with ReplicaServer(root) as s:
+        for _ in range(2):
+            with pytest.raises(TimeoutError):
+                raw_fetch(s, REPORT_PATH, timeout=0.3)
+        assert raw_fetch(s, f"/{HOST}/")[0] == 200  # other paths answer
+
+
+def test_truncate_sends_half_the_body_under_the_full_length(tmp_path: Path) -> None:
+    import http.client
+
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\ntruncate = 1\n')
+    with ReplicaServer(root) as s:
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        conn.request("GET", REPORT_PATH)
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("Content-Length") == str(len(REPORT))
+        with pytest.raises(http.client.IncompleteRead) as short:
+            resp.read()
+        conn.close()
+        assert short.value.partial == REPORT[: len(REPORT) // 2]
+        assert raw_fetch(s, REPORT_PATH)[::2] == (200, REPORT)  # the second request is whole
+        assert [(r["bytes"], r["fault"]) for r in s.requests] == [(len(REPORT) // 2, "truncate"), (len(REPORT), None)]
+
+
+def test_retry_after_comes_with_the_status(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\nfail = 2\nstatus = 429\nretry_after = 7\n')
+    with ReplicaServer(root) as s:
+        answers = [raw_fetch(s, REPORT_PATH) for _ in range(3)]
+    assert [(status, headers.get("Retry-After")) for status, headers, _ in answers] == [(429, "7"), (429, "7"), (200, None)]
+    assert answers[2][2] == REPORT
+
+
+def test_a_500_burst_then_the_page(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/"\nfail = 3\n')
+    with ReplicaServer(root) as s:
+        assert [raw_fetch(s, f"/{HOST}/col/")[0] for _ in range(4)] == [500, 500, 500, 200]
+
+
+def test_faults_share_one_count_in_order(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "r", f'[[rule]]\npath = "{HOST}/col/202401/t20240130_1.html"\nreset = 1\ntruncate = 2\n')
+    with ReplicaServer(root) as s:
+        for _ in range(2):
+            try:
+                raw_fetch(s, REPORT_PATH)
+            except (ConnectionResetError, IncompleteReadError):
+                pass
+        assert raw_fetch(s, REPORT_PATH)[::2] == (200, REPORT)
+        assert [r["fault"] for r in s.requests] == ["reset", "truncate", None]
 
 
 # ---------------------------------------------------------------- conditional requests

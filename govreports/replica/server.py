@@ -12,11 +12,32 @@ already installs. Behaviour a crawler meets on real portals is reproduced on pur
   to find the encoding itself; other types come from the extension;
 * ``ETag`` (quoted sha256 prefix) and ``Last-Modified`` (file mtime), 304 answers to
   ``If-None-Match`` / ``If-Modified-Since`` (If-None-Match wins when both are sent);
-* rules from ``ROOT/_replica.toml``: host aliases, and per path ``fail`` (first N
-  requests answer ``status``), ``status``, ``delay``, ``content_type``, ``redirect``
-  (a 302 to that URL);
+* rules from ``ROOT/_replica.toml``: host aliases, and per path (one ``[[rule]]`` each):
+
+  - ``fail = N``: the first N requests fail — with ``status``, or by hanging when the
+    rule has ``hang``; without ``hang`` or ``status`` they answer 500 (a burst of 5xx);
+  - ``status = CODE``: with ``fail``, what the failing requests answer; alone, what
+    every request answers;
+  - ``retry_after = SECONDS`` (needs ``status``, e.g. 429 or 503): the answers with
+    ``status`` carry ``Retry-After: SECONDS``;
+  - ``reset = N``: the first N requests get no answer at all: the connection is closed
+    abruptly (``SO_LINGER`` 0, so the client sees a TCP reset, not a clean close);
+  - ``hang = SECONDS``: accept the request, send nothing for SECONDS (longer than the
+    client's timeout), then close without an answer — the first ``fail`` requests when
+    the rule has ``fail``, else every request;
+  - ``truncate = N``: the first N requests get the headers with the full
+    ``Content-Length``, then only half the body, and the connection closes;
+  - ``delay = SECONDS``: every request is answered that much later;
+  - ``content_type``: overrides the Content-Type of the file;
+  - ``redirect = URL``: a 302 to that URL;
+
+  the counts (``fail``, ``reset``, ``truncate``) are of every request for the path since
+  the server started, checked in the order reset, hang, status, truncate, so
+  ``reset = 2`` with ``truncate = 3`` resets requests 1–2 and truncates request 3;
 * every request is recorded (in memory and optionally as JSON lines) so tests can
-  assert what the crawler fetched, how often, and what it did not fetch.
+  assert what the crawler fetched, how often, and what it did not fetch; ``fault``
+  says which rule broke the answer (``reset``, ``hang``, ``truncate``, else None), and a
+  request that got no answer has ``status`` 0.
 
 Nothing outside a host directory is served: top-level files (``_replica.toml``,
 ``expected.json``, ``README.md``), hidden or underscore names at the top level and
@@ -31,6 +52,8 @@ import logging
 import mimetypes
 import os
 import re
+import socket
+import struct
 import threading
 import time
 import tomllib
@@ -62,7 +85,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".jsp": "text/xml;charset=UTF-8",  # the replica's .jsp files are JCMS data-proxy answers (XML)
 }
 
-_RULE_KEYS = {"path", "fail", "status", "delay", "content_type", "redirect"}
+_RULE_KEYS = {"path", "fail", "status", "delay", "content_type", "redirect", "reset", "hang", "truncate", "retry_after"}
 _TOP_KEYS = {"aliases", "rule"}
 #: a host directory name: DNS-like labels; never starts with "." or "_"
 _HOST_RE = re.compile(r"[a-z0-9-][a-z0-9_-]*(\.[a-z0-9-][a-z0-9_-]*)*")
@@ -105,15 +128,29 @@ class Rule:
     delay: float = 0.0
     content_type: str | None = None
     redirect: str | None = None  # answer 302 with this Location (a real http(s) URL)
+    reset: int = 0  # the first `reset` requests: connection reset, no answer
+    hang: float = 0.0  # seconds without an answer (the first `fail` requests, else all)
+    truncate: int = 0  # the first `truncate` requests: half the body under the full Content-Length
+    retry_after: int | None = None  # Retry-After on the `status` answers
+
+    def resets(self, seen: int) -> bool:
+        return seen <= self.reset
+
+    def hangs(self, seen: int) -> bool:
+        return bool(self.hang) and (self.fail is None or seen <= self.fail)
+
+    def truncates(self, seen: int) -> bool:
+        return seen <= self.truncate
 
     def forced_status(self, seen: int) -> int | None:
         """The status to answer instead of the file for the `seen`-th request (1-based).
 
-        With `fail`: the first `fail` requests get `status` (default 500). With only
-        `status`: every request gets it. Otherwise: None, serve normally.
+        With `fail` (and no `hang`, which is then how they fail): the first `fail` requests
+        get `status` (default 500). With only `status`: every request gets it. Otherwise:
+        None, serve normally.
         """
         if self.fail is not None:
-            return (self.status or 500) if seen <= self.fail else None
+            return (self.status or 500) if seen <= self.fail and not self.hang else None
         return self.status
 
 
@@ -190,7 +227,21 @@ class Rules:
         redirect = raw.get("redirect")
         if redirect is not None and (not isinstance(redirect, str) or not redirect.startswith(("http://", "https://"))):
             raise ReplicaConfigError(f"{where}: redirect must be an http(s) URL")
-        return Rule(_rule_key(host, unquote(rest)), fail, status, float(delay), ctype, redirect)
+        reset, truncate, hang, after = raw.get("reset", 0), raw.get("truncate", 0), raw.get("hang", 0.0), raw.get("retry_after")
+        for name, value in (("reset", reset), ("truncate", truncate)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ReplicaConfigError(f"{where}: {name} must be a whole number >= 0 (how many requests)")
+        if not isinstance(hang, (int, float)) or isinstance(hang, bool) or hang < 0:
+            raise ReplicaConfigError(f"{where}: hang must be seconds >= 0")
+        if hang and status is not None:
+            raise ReplicaConfigError(f"{where}: hang and status exclude each other (a hanging request gets no answer)")
+        if after is not None:
+            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                raise ReplicaConfigError(f"{where}: retry_after must be whole seconds >= 0")
+            if status is None:
+                raise ReplicaConfigError(f"{where}: retry_after needs status (e.g. 429 or 503): it is sent with that answer")
+        return Rule(_rule_key(host, unquote(rest)), fail, status, float(delay), ctype, redirect,
+                    reset, float(hang), truncate, after)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -291,7 +342,8 @@ class ReplicaServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Copy of the requests so far: {"t", "method", "host", "path", "status", "bytes"}."""
+        """Copy of the requests so far: {"t", "method", "host", "path", "status", "bytes", "fault"}
+        (status 0: no answer; fault: "reset", "hang", "truncate" or None)."""
         with self._lock:
             return [dict(r) for r in self._requests]
 
@@ -300,8 +352,9 @@ class ReplicaServer:
         with self._lock:
             self._requests.clear()
 
-    def _record(self, method: str, host: str, path: str, status: int, nbytes: int) -> None:
-        entry = {"t": time.time(), "method": method, "host": host, "path": path, "status": status, "bytes": nbytes}
+    def _record(self, method: str, host: str, path: str, status: int, nbytes: int, fault: str | None = None) -> None:
+        entry = {"t": time.time(), "method": method, "host": host, "path": path, "status": status, "bytes": nbytes,
+                 "fault": fault}
         with self._lock:
             self._requests.append(entry)
             if self._log_file is not None:
@@ -359,9 +412,17 @@ class ReplicaServer:
                 seen = self._seen[rule.path] = self._seen.get(rule.path, 0) + 1
             if rule.delay:
                 self._stopping.wait(rule.delay)
+            if rule.resets(seen):
+                return self._reset(h, method, host, path)
+            if rule.hangs(seen):
+                self._record(method, host, path, 0, 0, "hang")
+                self._stopping.wait(rule.hang)
+                h.close_connection = True
+                return None  # the handler closes the connection: no answer at all
             forced = rule.forced_status(seen)
             if forced is not None:
-                return self._send_error(h, method, host, path, forced, head)
+                extra = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else {}
+                return self._send_error(h, method, host, path, forced, head, extra)
             if rule.redirect:
                 return self._send(h, method, host, path, 302, {"Location": rule.redirect, "Content-Type": "text/html"},
                                   b"<html><body>moved</body></html>\n", head)
@@ -380,7 +441,18 @@ class ReplicaServer:
         }
         if self._not_modified(h, headers["ETag"], mtime):
             return self._send(h, method, host, path, 304, headers, b"", head=True)
-        self._send(h, method, host, path, 200, headers, body, head)
+        truncated = rule is not None and not head and rule.truncates(seen)
+        self._send(h, method, host, path, 200, headers, body, head, truncate=truncated)
+
+    def _reset(self, h: _Handler, method: str, host: str, path: str) -> None:
+        """Close the connection with a TCP reset (SO_LINGER 0) before any answer."""
+        self._record(method, host, path, 0, 0, "reset")
+        h.close_connection = True
+        try:
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+        except OSError as e:
+            log.debug("%s %s%s: reset: %s", method, host, path, e)
 
     @staticmethod
     def _not_modified(h: _Handler, etag: str, mtime: float) -> bool:
@@ -398,19 +470,23 @@ class ReplicaServer:
             return since >= int(mtime)
         return False
 
-    def _send_error(self, h: _Handler, method: str, host: str, path: str, status: int, head: bool) -> None:
+    def _send_error(self, h: _Handler, method: str, host: str, path: str, status: int, head: bool,
+                    extra: dict[str, str] | None = None) -> None:
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:
             phrase = "Error"
         body = f"<html><head><title>{status} {phrase}</title></head><body><h1>{status} {phrase}</h1></body></html>\n".encode()
-        self._send(h, method, host, path, status, {"Content-Type": "text/html"}, body, head)
+        self._send(h, method, host, path, status, {"Content-Type": "text/html", **(extra or {})}, body, head)
 
-    def _send(self, h: _Handler, method: str, host: str, path: str, status: int, headers: dict[str, str], body: bytes, head: bool) -> None:
+    def _send(self, h: _Handler, method: str, host: str, path: str, status: int, headers: dict[str, str], body: bytes, head: bool,
+              truncate: bool = False) -> None:
         """Record the response, then write it: recorded first so that a client that has
-        its answer always finds it in `.requests`. `bytes` is the body length sent."""
-        sent = 0 if head else len(body)
-        self._record(method, host, path, status, sent)
+        its answer always finds it in `.requests`. `bytes` is the body length sent; with
+        `truncate`, only half the body follows the full Content-Length, then the
+        connection closes."""
+        sent = 0 if head else (len(body) // 2 if truncate else len(body))
+        self._record(method, host, path, status, sent, "truncate" if truncate else None)
         try:
             h.send_response(status)
             for name, value in headers.items():
@@ -419,6 +495,8 @@ class ReplicaServer:
                 h.send_header("Content-Length", str(len(body)))
             h.end_headers()
             if sent:
-                h.wfile.write(body)
+                h.wfile.write(body[:sent])
+            if truncate:
+                h.close_connection = True
         except (BrokenPipeError, ConnectionResetError) as e:  # the client gave up (e.g. its timeout during a delay)
             log.debug("%s %s%s: client went away: %s", method, host, path, e)
