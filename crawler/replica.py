@@ -38,6 +38,13 @@ class ReplicaDownloadHandler(HTTP11DownloadHandler):
     async def download_request(self, request: Request) -> Response:
         if not self.replica:
             return await super().download_request(request)
-        mapped = request.replace(url=to_replica(request.url, self.replica))
-        response = await super().download_request(mapped)
+        mapped = request.replace(url=to_replica(request.url, self.replica))  # a copy of the meta, too
+        try:
+            response = await super().download_request(mapped)
+        finally:
+            # what the handler notes on the request (AutoThrottle reads download_latency: without
+            # it, a replica crawl never lowers a host's delay again after a backoff)
+            for key in ("download_latency",):
+                if key in mapped.meta:
+                    request.meta[key] = mapped.meta[key]
         return response.replace(url=request.url)
