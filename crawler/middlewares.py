@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
@@ -12,6 +13,7 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +41,37 @@ class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, with backoff: a 429, a 5xx or a connection error slows the whole host
     down (its download slot's delay doubles per retry, from `RETRY_BACKOFF_BASE` up to
     `RETRY_BACKOFF_MAX` seconds, or what `Retry-After` asks for), instead of asking again at
-    once. AutoThrottle lowers the delay again as the host answers normally."""
+    once. AutoThrottle lowers the delay again as the host answers normally.
+
+    A `Retry-After` is a promise to the host, kept whatever AutoThrottle does meanwhile (it
+    lowers the slot's delay as soon as another page of the host answers 200): no request
+    leaves for that host before the time it asked for (capped at `RETRY_BACKOFF_MAX`) —
+    neither those queued in its download slot nor those arriving later."""
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self._not_before: dict[str, float] = {}  # slot key → time.monotonic() its Retry-After ends
+
+    async def process_request(self, request: Request, spider=None):
+        """Hold a request for a host whose `Retry-After` has not run out yet."""
+        if not self._not_before:
+            return None
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if downloader is None:
+            return None
+        key = downloader.get_slot_key(request)
+        until = self._not_before.get(key)
+        if until is None:
+            return None
+        wait = until - time.monotonic()
+        if wait <= 0:
+            self._not_before.pop(key, None)
+            return None
+        log.debug("holding %s for %.1f s: %s asked to wait (Retry-After)", request.url, wait, key)
+        await sleep(wait)
+        return None
 
     def process_response(self, request: Request, response: Response, spider=None):
         result = super().process_response(request, response)
@@ -69,6 +96,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         tries = request.meta.get("retry_times", 0) + 1
         wanted = retry_after(response)
         delay = min(self.cap, wanted if wanted is not None else self.base * 2 ** (tries - 1))
+        if wanted is not None:
+            until = max(self._not_before.get(key, 0.0), time.monotonic() + delay)
+            self._not_before[key] = until  # requests that reach the downloader later wait (process_request)
+            # requests already queued in the slot: it lets the next one go `delay` after `lastseen`
+            # (Scrapy's downloader, time.monotonic like ours), so the next leaves after `until`
+            if isinstance(getattr(slot, "lastseen", None), (int, float)):
+                slot.lastseen = max(slot.lastseen, until)
         if delay > slot.delay:
             log.info("backing off %s: %.1f s between requests (retry %d of %s)", key, delay, tries, request.url)
             slot.delay = delay

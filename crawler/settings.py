@@ -45,6 +45,10 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_BACKOFF_BASE = 1.0  # seconds; doubles per retry (crawler.middlewares.BackoffRetryMiddleware)
 RETRY_BACKOFF_MAX = 60.0
+# Scrapy's default RETRY_EXCEPTIONS retry resets, timeouts and truncated bodies (tests/test_faults.py);
+# these two make sure a truncated body is an error, never a stored file, and a hanging host a timeout.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+DOWNLOAD_TIMEOUT = 180
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
