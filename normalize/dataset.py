@@ -92,6 +92,7 @@ VALUE_FLAGS: dict[str, str] = {"(null)": "a plain number, printed as such; `valu
 INTERNAL_ISSUES: dict[str, str] = {
     "internal.error": "the normalizer raised an exception on this file (a bug); the message names it",
     "internal.worker_crash": "the worker process died reading this file (a crash in a parsing library, or out of memory)",
+    "internal.timeout": "normalizing ran past its time limit (NORMALIZE_TIMEOUT); the worker was stopped",
     "internal.schema": "the normalizer's record did not fit the dataset schema (a bug); the message names the column",
 }
 

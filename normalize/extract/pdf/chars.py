@@ -122,7 +122,9 @@ def _page_chars(textpage, rotation: int) -> tuple[list[_Ch], int, int, int]:
             prev = -1
             continue
         o = ord(c)
-        if o < 0x20 or o == 0xFFFD or o == 0xFFFE or o == 0xFFFF or 0xE000 <= o <= 0xF8FF:
+        # (a surrogate: half of a character outside the BMP, read one UTF-16 unit per index; text
+        # cannot carry it, and such characters do not occur in the reports' numbers or labels)
+        if o < 0x20 or o == 0xFFFD or o == 0xFFFE or o == 0xFFFF or 0xE000 <= o <= 0xF8FF or 0xD800 <= o <= 0xDFFF:
             bad += 1
             continue
         angle = get_angle(textpage, i)  # radians, clockwise, in user space

@@ -75,7 +75,7 @@ class _Pdfminer:
                 if c in _SPACE_CHARS:
                     space = True
                     continue
-                if c in _BREAK_CHARS or ord(c) < 0x20 or c == "\ufffd":
+                if c in _BREAK_CHARS or ord(c) < 0x20 or c == "\ufffd" or 0xD800 <= ord(c) <= 0xDFFF:
                     continue
                 a, b = obj.matrix[0], obj.matrix[1]
                 turn = math.degrees(math.atan2(b, a)) % 360.0
