@@ -108,11 +108,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
             slot.delay = delay
 
 
+class NotGovernmentHost(IgnoreRequest):
+    """A request refused by `GovernmentHostsOnly`: unlike robots.txt's or the offsite filter's
+    IgnoreRequest, the spider records it as a failed fetch (it was linked or redirected to)."""
+
+
 class GovernmentHostsOnly:
     """No request leaves for a host the spider does not allow (*.gov.cn and the registry's
-    hosts) — whatever its `dont_filter` says. Scrapy's offsite filter lets `dont_filter`
-    requests through, and a redirect copies the flag: an attachment redirected to a spam
-    host would otherwise be fetched. The refused request's errback says why."""
+    hosts) — whatever its `dont_filter` or `allow_offsite` says. Scrapy's offsite filter lets
+    `dont_filter` requests through, and a redirect copies the flag: an attachment redirected
+    to a spam host would otherwise be fetched. Report pages carry `allow_offsite`, so that a
+    redirect of theirs is judged here, before download, rather than dropped by the offsite
+    filter when it is scheduled (where no errback runs). The refused request's errback gets
+    a `NotGovernmentHost` saying why."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -128,4 +136,4 @@ class GovernmentHostsOnly:
             return None
         self.crawler.stats.inc_value("govreports/requests_offsite_refused")
         log.info("refused %s: %s is not a government host", request.url, host)
-        raise IgnoreRequest(f"{host} is not a government host")
+        raise NotGovernmentHost(f"{host} is not a government host")

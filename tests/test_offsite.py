@@ -5,6 +5,8 @@ lead to through; `GovernmentHostsOnly` refuses them before anything is fetched."
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,7 +30,7 @@ def redirected(tmp_path_factory):
             f.write(f'\n[[rule]]\npath = "{host}{urlsplit(url).path}"\nredirect = "{target}"\n')
     data = tmp_path_factory.mktemp("data")
     with ReplicaServer(root) as server:
-        crawl(data, server.url, f"sites={host}")
+        crawl(data, server.url, f"sites={host}", GOVREPORTS_STATS_FILE=str(data / "stats.json"))
         return data, server.requests, attached, page
 
 
@@ -49,6 +51,22 @@ def test_its_report_is_kept_and_says_the_file_is_missing(redirected):
     report = {r["source_url"]: r for r in table(data, "reports")}[attached["source_url"]]
     (missing,) = [i for i in report["issues"] if i["code"] == "crawl.file_missing"]
     assert "gahcep.com" in missing["message"] and "not a government host" in missing["message"]
+
+
+def test_the_report_page_that_redirected_off_site_is_recorded_as_failed(redirected):
+    """Not dropped silently by the offsite filter at scheduling (threat model, former gap 1):
+    GovernmentHostsOnly refuses the redirect before download and the errback records it."""
+    data, requests, _, page = redirected
+    path = urlsplit(page["source_url"]).path
+    assert [r["status"] for r in requests if r["path"] == path] == [302]  # asked once, not followed
+    docs = {d["url"]: d for d in table(data, "documents")}
+    assert docs[page["source_url"]]["sha256"] is None
+    with sqlite3.connect(data / "crawl.sqlite") as db:
+        (error,) = db.execute("select error from files where url = ?", (page["source_url"],)).fetchone()
+    assert error.startswith(f"redirected to {SPAM}/evil.html") and "gahcep.com is not a government host" in error
+    stats = json.loads((data / "stats.json").read_text("utf-8"))
+    assert stats[f"govreports/site/{page['host']}/report_pages_failed"] == 1
+    assert page["source_url"] not in {r["source_url"] for r in table(data, "reports")}
 
 
 def test_the_spider_allows_government_and_registry_hosts_only(tmp_path):

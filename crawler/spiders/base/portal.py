@@ -38,6 +38,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import FetchedFile, ReportFound
+from crawler.middlewares import NotGovernmentHost
 from crawler.registry import Registry, Site, is_government_host, load_registry
 from crawler.spiders.base.platform import ListItem, Platform
 from crawler.spiders.base.platforms import platform_named
@@ -203,7 +204,11 @@ class PortalSpider(scrapy.Spider):
             stats.inc_value("govreports/items_listed_again")  # a parent column lists its children's reports too
             return
         self.requested.add(item.url)
-        meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date}
+        # allow_offsite: a redirect to another host is then refused by GovernmentHostsOnly before
+        # download, and report_page_failed records it; Scrapy's offsite filter would drop it
+        # silently when it is scheduled (the page's own host was checked above)
+        meta = {"site": site.host, "list_url": list_url, "list_title": item.title, "list_date": item.date,
+                "allow_offsite": True}
         if self.crawl_state.is_complete(item.url):
             if not self.recheck:
                 self.crawl_state.touch_report(item.url)
@@ -285,8 +290,8 @@ class PortalSpider(scrapy.Spider):
         yield from self._next_file(report, request.meta["pending"], request.meta["site"])
 
     def report_page_failed(self, failure) -> Iterator[Any]:
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # robots.txt or the offsite filter said no: nothing was fetched
+        if failure.check(IgnoreRequest) and not failure.check(HttpError, NotGovernmentHost):
+            return  # robots.txt said no: nothing was fetched (a redirect off-site is a failure)
         self.crawler.stats.inc_value("govreports/report_pages_failed")
         self.crawler.stats.inc_value(f"govreports/site/{failure.request.meta['site']}/report_pages_failed")
         yield self.failed(failure, referer=failure.request.meta.get("list_url"))
