@@ -11,7 +11,10 @@ Project settings (``-s NAME=VALUE``):
 - ``REPLICA_URL`` (or the environment variable ``GOVREPORTS_REPLICA``): fetch every
   ``http(s)://HOST/PATH`` from ``REPLICA_URL/HOST/PATH`` instead (tests and the demo);
 - ``NORMALIZE_WORKERS`` (default 1): processes normalizing reports while the crawl goes
-  on (0: normalize in the crawling process);
+  on (0: normalize in the crawling process, unbounded); ``NORMALIZE_TIMEOUT`` (default 120 s)
+  and ``NORMALIZE_MEMORY_LIMIT`` (default 3 GiB of address space): the bounds of one report
+  in a worker (defaults in govreports/runner.py; 0 turns one off) — a report past either is
+  a ``failed`` row (``internal.timeout``, ``internal.worker_crash``) and the crawl goes on;
 - ``PUBLISH_DATASET`` (default True): rebuild ``DATA_DIR/dataset`` when the spider closes;
 - ``REDIS_URL`` (or the environment variable ``GOVREPORTS_REDIS_URL``): a distributed
   crawl — every process started with the same URL shares one request queue and one
