@@ -164,15 +164,27 @@ class ReportPipeline:
         return [record]
 
     def _normalize_at_close(self, entry: ReportEntry, files: dict[str, dict[str, Any]]) -> list[Record]:
-        """publish_dataset's normalizer for reports the cache lacks: one at a time, in a fresh
-        bounded worker each (the crawl's pool is shut down by then)."""
+        """publish_dataset's normalizer for reports the cache lacks (after a parser upgrade:
+        every report the crawl did not fetch again). In the crawl's pool, still open, one
+        report at a time with its time limit; a report past it, or whose worker dies, is
+        settled as during the crawl (the pool replaced, the report run alone to tell)."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         from govreports import runner
         from govreports.renormalize import normalize_entry
 
         _, key = report_files(entry, self.state)
-        code, value = runner.run_alone(normalize_entry, str(self.store.root), entry, files, self.normalizer,
-                                       timeout=self.timeout,
-                                       memory_limit=self.memory_limit)
+        args = (str(self.store.root), entry, files, self.normalizer)
+        pool = self.executor
+        try:
+            ok, value = pool.submit(normalize_entry, *args).result(timeout=self.timeout)
+            return self._records(entry, files, key, (ok, value, "internal.error"))
+        except FutureTimeout:
+            self._replace(pool)
+            return self._records(entry, files, key, (False, runner.timeout_reason(self.timeout), runner.TIMEOUT_CODE))
+        except BrokenProcessPool:
+            self._replace(pool)
+        code, value = runner.run_alone(normalize_entry, *args, timeout=self.timeout, memory_limit=self.memory_limit)
         outcome = (False, value, code) if code is not None else (*value, "internal.error")
         return self._records(entry, files, key, outcome)
 
@@ -201,12 +213,15 @@ class ReportPipeline:
         return item
 
     def close_spider(self, spider=None) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True)
-        if not self.settings.getbool("PUBLISH_DATASET", True):
-            return
-        bounded = self._normalize_at_close if self.workers > 0 else None
-        writer = publish_dataset(self.data_dir, self.state, self.store, bounded)
+        try:
+            if not self.settings.getbool("PUBLISH_DATASET", True):
+                return
+            bounded = self._normalize_at_close if self.executor is not None else None
+            writer = publish_dataset(self.data_dir, self.state, self.store, bounded)
+        finally:
+            if self.executor is not None:  # open until the publish is done: it normalizes what the cache lacks
+                self.executor.shutdown(wait=True)
+                self.executor = None
         stats = self.crawler.stats
         stats.set_value("govreports/dataset_reports", writer.counts["reports"])
         stats.set_value("govreports/dataset_facts", writer.counts["facts"])

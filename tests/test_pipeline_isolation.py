@@ -200,3 +200,30 @@ def test_the_failed_row_is_kept_for_the_publish_but_the_next_crawl_retries_it(bo
 
 def _no_normalizing(entry, files):
     raise AssertionError(f"{entry.source_url} was normalized again")
+
+
+def test_at_close_reports_the_cache_lacks_are_normalized_in_the_crawls_pool(tmp_path, monkeypatch):
+    """After a parser upgrade every report the crawl did not fetch again lacks a cached record:
+    the publish at close normalizes them in the crawl's bounded pool, not one fresh process
+    each (run_alone: a process start per report would take hours on a big crawl)."""
+    from crawler.rawstore import RawStore
+
+    store = RawStore(tmp_path / "raw")
+    state = CrawlState(tmp_path / "crawl.sqlite")
+    urls = [f"https://a.gov.cn/report{k}.docx" for k in range(3)]
+    for k, url in enumerate(urls):
+        sha = store.put(render_docx(make_spec(20 + k, format_version="2021", year=2023, quirks=())))
+        state.put_file(url, sha256=sha, http_status=200, portal="cq")
+        state.put_report(url, files=[url], complete=True, portal="cq", spider="cq")
+    state.close()
+
+    def no_process_per_report(*args, **kwargs):
+        raise AssertionError("a report was run alone in a fresh process")
+
+    monkeypatch.setattr(runner, "run_alone", no_process_per_report)
+    pipeline = _pipeline(tmp_path, NORMALIZE_WORKERS=1, NORMALIZE_MEMORY_LIMIT=CAP)
+    pipeline.open_spider()
+    pipeline.close_spider()
+    rows = ds.dataset(tmp_path / "dataset" / "reports", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert sorted(r["source_url"] for r in rows) == urls and {r["status"] for r in rows} == {"ok"}
+    assert pipeline.executor is None  # the pool is shut down after the publish
